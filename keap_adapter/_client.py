@@ -1,0 +1,303 @@
+"""``KeapClient`` and ``AsyncKeapClient``: settings, the httpx client, and the flow drivers.
+
+The drivers are the only sync/async duplication in the library: each primes a backend's
+flow, sends every request it yields (with auth headers and the retry policy), and sends
+the response back in, or throws the typed error in, until the flow returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from types import TracebackType
+from typing import Any, TypeVar
+
+import httpx
+
+from . import __version__
+from ._config import DEFAULT_BASE_URL, KEY_PLACEHOLDER, BackendName, Settings, settings_from_env
+from ._exceptions import KeapError, ResponseValidationError, TransportError
+from ._resources import AsyncContacts, AsyncTags, Contacts, Tags
+from ._retry import RetryPolicy
+from .backends._base import Backend, Call, Flow, Page
+from .backends.rest import RestBackend
+
+T = TypeVar("T")
+Item = TypeVar("Item")
+PageFlow = Callable[[str | None], Flow[Page[Item]]]
+logger = logging.getLogger("keap_adapter")
+
+
+def make_backend(settings: Settings) -> Backend:
+    """The codec for ``settings.backend``."""
+    if settings.backend == "rest":
+        return RestBackend(url=settings.rest_url, tag_chunk_size=settings.tag_chunk_size)
+    from .backends.xmlrpc import XmlRpcBackend  # noqa: PLC0415 - only XML-RPC users pay for it
+
+    key_param: str = settings.api_key if settings.key_in_body else KEY_PLACEHOLDER
+    return XmlRpcBackend(
+        url=settings.xmlrpc_endpoint, key_param=key_param, page_size=settings.page_size
+    )
+
+
+class _BaseClient:
+    """What both clients share: settings, backend, headers, outcome handling, logging."""
+
+    def __init__(
+        self,
+        backend: BackendName = "rest",
+        api_key: str | None = None,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        xmlrpc_url: str | None = None,
+        timeout: float = 30.0,
+        max_retries: int = 3,
+        tag_chunk_size: int = 100,
+        page_size: int = 1000,
+        retry_policy: RetryPolicy | None = None,
+        settings: Settings | None = None,
+    ) -> None:
+        self._settings = settings or Settings(
+            backend=backend,
+            api_key=api_key or "",
+            base_url=base_url,
+            xmlrpc_url=xmlrpc_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            tag_chunk_size=tag_chunk_size,
+            page_size=page_size,
+        )
+        self._backend = make_backend(self._settings)
+        self._policy = retry_policy or RetryPolicy(max_retries=self._settings.max_retries)
+
+    @property
+    def backend(self) -> BackendName:
+        """``"rest"`` or ``"xmlrpc"``."""
+        return self._settings.backend
+
+    @property
+    def page_size(self) -> int:
+        """The default page size of listings."""
+        return self._settings.page_size
+
+    def __repr__(self) -> str:
+        url = self._settings.rest_url if self.backend == "rest" else self._settings.xmlrpc_endpoint
+        return f"{type(self).__name__}(backend={self.backend!r}, url={url!r})"
+
+    def _headers(self) -> dict[str, str]:
+        agent = f"keap-adapter/{__version__} ({self.backend})"
+        if self._settings.key_in_body:
+            return {"User-Agent": agent}
+        return {"User-Agent": agent, "X-Keap-API-Key": self._settings.api_key}
+
+    def _outcome(
+        self, call: Call, response: httpx.Response | None, exc: Exception | None, started: float
+    ) -> KeapError | httpx.Response:
+        """The response, or the error this attempt ended in, logged with the key redacted."""
+        result: KeapError | httpx.Response
+        if response is None:
+            result = TransportError(
+                f"{type(exc).__name__}: {exc}", operation=call.operation, backend=self.backend
+            )
+        else:
+            result = self._backend.error_for(call, response) or response
+        if isinstance(result, KeapError):
+            result.redact(self._settings.api_key)
+        logger.debug(
+            "%s backend=%s %s %s -> %s in %.1f ms%s",
+            call.operation,
+            self.backend,
+            call.request.method,
+            call.request.url.path,
+            response.status_code if response is not None else type(exc).__name__,
+            (time.perf_counter() - started) * 1000,
+            f" ({type(result).__name__})" if isinstance(result, KeapError) else "",
+        )
+        return result
+
+    @staticmethod
+    def _next_cursor(page: Page[Any], cursor: str | None, call_op: str) -> str | None:
+        if page.next_cursor is not None and page.next_cursor == cursor:
+            # A server that hands back the same cursor would make us loop forever.
+            raise ResponseValidationError(
+                "the next page token repeats the current one", operation=call_op
+            )
+        return page.next_cursor
+
+
+def _sent(exc: Exception | None) -> bool:
+    """False when the request surely never left (so even a create may be resent)."""
+    return not isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+
+
+class KeapClient(_BaseClient):
+    """The synchronous client. ``client.contacts`` and ``client.tags`` hold the operations."""
+
+    def __init__(
+        self,
+        backend: BackendName = "rest",
+        api_key: str | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        **options: Any,
+    ) -> None:
+        super().__init__(backend, api_key, **options)
+        self._sleep = sleep
+        self._http = httpx.Client(transport=transport, timeout=self._settings.timeout)
+        self.contacts = Contacts(self)
+        self.tags = Tags(self)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **options: Any) -> KeapClient:
+        """A client from ``KEAP_API_KEY``, ``KEAP_BACKEND`` (default ``rest``),
+        ``KEAP_BASE_URL`` and ``KEAP_XMLRPC_URL``; keyword options win."""
+        client_opts = {
+            k: options.pop(k) for k in ("transport", "sleep", "retry_policy") if k in options
+        }
+        return cls(settings=settings_from_env(env, **options), **client_opts)
+
+    def run(self, flow: Flow[T]) -> T:
+        """Drive a backend flow to its result (the one sync driver)."""
+        try:
+            call = next(flow)
+            while True:
+                try:
+                    response = self._send(call)
+                except KeapError as error:
+                    call = flow.throw(error)
+                else:
+                    call = flow.send(response)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+
+    def _send(self, call: Call) -> httpx.Response:
+        call.request.headers.update(self._headers())
+        for attempt in itertools.count():
+            started, response, exc = time.perf_counter(), None, None
+            try:
+                response = self._http.send(call.request)
+            except httpx.TransportError as caught:
+                exc = caught
+            outcome = self._outcome(call, response, exc, started)
+            if not isinstance(outcome, KeapError):
+                return outcome
+            delay = self._policy.delay(
+                outcome, attempt=attempt, idempotent=call.idempotent, sent=_sent(exc)
+            )
+            if delay is None:
+                raise outcome
+            self._sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def paginate(self, page_flow: PageFlow[Item], operation: str) -> Iterator[Item]:
+        """Every item of a listing, fetching pages lazily as the iterator advances."""
+        cursor: str | None = None
+        while True:
+            page = self.run(page_flow(cursor))
+            yield from page.items
+            if (cursor := self._next_cursor(page, cursor, operation)) is None:
+                return
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def __enter__(self) -> KeapClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncKeapClient(_BaseClient):
+    """The asyncio client: the same surface as :class:`KeapClient`, awaitable."""
+
+    def __init__(
+        self,
+        backend: BackendName = "rest",
+        api_key: str | None = None,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        **options: Any,
+    ) -> None:
+        super().__init__(backend, api_key, **options)
+        self._sleep = sleep
+        self._http = httpx.AsyncClient(transport=transport, timeout=self._settings.timeout)
+        self.contacts = AsyncContacts(self)
+        self.tags = AsyncTags(self)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **options: Any) -> AsyncKeapClient:
+        """A client from the environment, as :meth:`KeapClient.from_env`."""
+        client_opts = {
+            k: options.pop(k) for k in ("transport", "sleep", "retry_policy") if k in options
+        }
+        return cls(settings=settings_from_env(env, **options), **client_opts)
+
+    async def run(self, flow: Flow[T]) -> T:
+        """Drive a backend flow to its result (the one async driver)."""
+        try:
+            call = next(flow)
+            while True:
+                try:
+                    response = await self._send(call)
+                except KeapError as error:
+                    call = flow.throw(error)
+                else:
+                    call = flow.send(response)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+
+    async def _send(self, call: Call) -> httpx.Response:
+        call.request.headers.update(self._headers())
+        for attempt in itertools.count():
+            started, response, exc = time.perf_counter(), None, None
+            try:
+                response = await self._http.send(call.request)
+            except httpx.TransportError as caught:
+                exc = caught
+            outcome = self._outcome(call, response, exc, started)
+            if not isinstance(outcome, KeapError):
+                return outcome
+            delay = self._policy.delay(
+                outcome, attempt=attempt, idempotent=call.idempotent, sent=_sent(exc)
+            )
+            if delay is None:
+                raise outcome
+            await self._sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def paginate(self, page_flow: PageFlow[Item], operation: str) -> AsyncIterator[Item]:
+        """Every item of a listing, fetching pages lazily as the iterator advances."""
+        cursor: str | None = None
+        while True:
+            page = await self.run(page_flow(cursor))
+            for item in page.items:
+                yield item
+            if (cursor := self._next_cursor(page, cursor, operation)) is None:
+                return
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncKeapClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

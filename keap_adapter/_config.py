@@ -1,0 +1,118 @@
+"""Client settings: defaults, environment, and the URL and key checks done before any request."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import httpx
+
+from ._exceptions import ConfigurationError
+
+BackendName = Literal["rest", "xmlrpc"]
+BACKENDS: tuple[BackendName, ...] = ("rest", "xmlrpc")
+DEFAULT_BASE_URL = "https://api.infusionsoft.com/crm"
+# Sent as the XML-RPC key parameter when the key travels in the header: the server's method
+# signatures still need a first string parameter, and ignores its value (keap-api.md 1.3).
+KEY_PLACEHOLDER = "keap-adapter-header-auth"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated client settings. ``api_key`` is hidden from ``repr``."""
+
+    backend: BackendName
+    api_key: str = field(repr=False)
+    base_url: str = DEFAULT_BASE_URL
+    xmlrpc_url: str | None = None
+    timeout: float = 30.0
+    max_retries: int = 3
+    tag_chunk_size: int = 100
+    page_size: int = 1000
+
+    def __post_init__(self) -> None:
+        if self.backend not in BACKENDS:
+            raise ConfigurationError(f"backend must be one of {BACKENDS}, not {self.backend!r}")
+        if not self.api_key or not self.api_key.strip():
+            raise ConfigurationError("an API key is required (a Keap PAT or Service Account Key)")
+        if any(c.isspace() for c in self.api_key):
+            raise ConfigurationError("the API key contains white space; check how it was copied")
+        check_url(self.base_url, "base_url")
+        if self.xmlrpc_url is not None:
+            check_url(self.xmlrpc_url, "xmlrpc_url")
+        _check_positive(timeout=self.timeout, tag_chunk_size=self.tag_chunk_size)
+        _check_range("max_retries", self.max_retries, 0, 10)
+        _check_range("page_size", self.page_size, 1, 1000)
+
+    @property
+    def rest_url(self) -> str:
+        """Where REST v2 lives: ``{base_url}/rest/v2``."""
+        return self.base_url.rstrip("/") + "/rest/v2"
+
+    @property
+    def xmlrpc_endpoint(self) -> str:
+        """The XML-RPC URL: ``xmlrpc_url`` if set (legacy form), else ``{base_url}/xmlrpc/v1``."""
+        return self.xmlrpc_url or self.base_url.rstrip("/") + "/xmlrpc/v1"
+
+    @property
+    def key_in_body(self) -> bool:
+        """Legacy endpoint: the key is the first XML-RPC parameter, not a header."""
+        return self.xmlrpc_url is not None
+
+
+def _check_positive(**values: float) -> None:
+    for name, value in values.items():
+        if value <= 0:
+            raise ConfigurationError(f"{name} must be positive, not {value!r}")
+
+
+def _check_range(name: str, value: int, low: int, high: int) -> None:
+    if not low <= value <= high:
+        raise ConfigurationError(f"{name} must be between {low} and {high}, not {value!r}")
+
+
+def check_url(url: str, name: str) -> None:
+    """Refuse URLs that would leak the key: plain http to anything but loopback, or a
+    URL carrying credentials or a query string (the key never travels in a URL)."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise ConfigurationError(f"{name} is not a valid URL") from exc
+    if parsed.scheme not in ("https", "http") or not parsed.host:
+        raise ConfigurationError(f"{name} must be an absolute http(s) URL")
+    if parsed.userinfo or parsed.query:
+        raise ConfigurationError(f"{name} must not carry credentials or a query string")
+    if parsed.scheme == "http" and not is_loopback(parsed.host):
+        raise ConfigurationError(
+            f"{name} uses plain http:// to {parsed.host}; only https is allowed, "
+            "except to loopback (a local fake)"
+        )
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost and 127.0.0.0/8 / ::1."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def settings_from_env(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    """Settings from ``KEAP_API_KEY``, ``KEAP_BACKEND`` (default ``rest``), ``KEAP_BASE_URL``
+    and ``KEAP_XMLRPC_URL``; keyword ``overrides`` win."""
+    env = os.environ if env is None else env
+    if not env.get("KEAP_API_KEY") and "api_key" not in overrides:
+        raise ConfigurationError("KEAP_API_KEY is not set")
+    values: dict[str, object] = {
+        "backend": env.get("KEAP_BACKEND", "rest"),
+        "api_key": env.get("KEAP_API_KEY", ""),
+        "base_url": env.get("KEAP_BASE_URL") or DEFAULT_BASE_URL,
+        "xmlrpc_url": env.get("KEAP_XMLRPC_URL") or None,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]

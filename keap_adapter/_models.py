@@ -1,0 +1,276 @@
+"""Pydantic models: one canonical shape per thing, shaped like REST v2.
+
+Request models (``NewContact``, ``ContactUpdate`` and the parts they hold) are strict:
+unknown fields, Keap's length limits and text XML cannot carry are refused with a
+``ValueError`` before anything is sent. Response models are lenient (``extra="allow"``),
+so a field Keap adds tomorrow never breaks a read.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+
+__all__ = [
+    "Address",
+    "ApplyResult",
+    "Contact",
+    "ContactUpdate",
+    "EmailAddress",
+    "NewContact",
+    "PhoneNumber",
+    "Tag",
+    "UpsertResult",
+]
+
+EmailField = Literal["EMAIL1", "EMAIL2", "EMAIL3"]
+PhoneField = Literal["PHONE1", "PHONE2", "PHONE3", "PHONE4", "PHONE5"]
+AddressField = Literal["BILLING", "SHIPPING", "OTHER"]
+
+# XML 1.0 forbids most C0 controls, surrogates and U+FFFE/U+FFFF; Keap's XML-RPC parser
+# rejects them and REST stores them where XML-RPC readers then choke (peers.md A.3).
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# Deliberately loose: Keap does its own validation; we only refuse what is surely wrong.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+_ALPHA3 = re.compile(r"^[A-Z]{3}$")
+
+
+# Reads pass this context: what Keap already stores is reported, never refused.
+LENIENT = {"lenient": True}
+
+
+def _lenient(info: ValidationInfo) -> bool:
+    return bool(info.context and info.context.get("lenient"))
+
+
+def _xml_safe(value: str, info: ValidationInfo) -> str:
+    if _lenient(info):
+        return value
+    if _XML_ILLEGAL.search(value):
+        raise ValueError("contains a character XML cannot carry (control character or surrogate)")
+    return value
+
+
+def _email(value: str, info: ValidationInfo) -> str:
+    if not _lenient(info) and not _EMAIL.match(value):
+        raise ValueError(f"{value!r} is not a valid email address")
+    return _xml_safe(value, info)
+
+
+Text = Annotated[str, AfterValidator(_xml_safe)]
+Email = Annotated[str, AfterValidator(_email)]
+
+
+Text40 = Annotated[str, Field(max_length=40), AfterValidator(_xml_safe)]
+Text100 = Annotated[str, Field(max_length=100), AfterValidator(_xml_safe)]
+Text255 = Annotated[str, Field(max_length=255), AfterValidator(_xml_safe)]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+class _Response(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+# Limits per slot (keap-api.md 2.2): EMAIL1 75, EMAIL2/3 100; PHONE1-3 40, PHONE4-5 20;
+# BILLING lines 75, locality 50, postal code 15; SHIPPING postal 20; others 100.
+_EMAIL_LIMITS = {"EMAIL1": 75, "EMAIL2": 100, "EMAIL3": 100}
+_PHONE_LIMITS = {"PHONE1": 40, "PHONE2": 40, "PHONE3": 40, "PHONE4": 20, "PHONE5": 20}
+_ADDRESS_LIMITS: dict[str, dict[str, int]] = {
+    "BILLING": {"line1": 75, "line2": 75, "locality": 50, "postal_code": 15},
+    "SHIPPING": {"line1": 100, "line2": 100, "locality": 100, "postal_code": 20},
+    "OTHER": {"line1": 100, "line2": 100, "locality": 100, "postal_code": 15},
+}
+
+
+def _check_limit(info: ValidationInfo, slot: str, name: str, value: str | None, limit: int) -> None:
+    if not _lenient(info) and value is not None and len(value) > limit:
+        raise ValueError(f"{name} of {slot} is {len(value)} characters; Keap allows {limit}")
+
+
+class EmailAddress(BaseModel):
+    """One of a contact's three email slots (``field`` = EMAIL1..EMAIL3)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    email: Email
+    field: EmailField = "EMAIL1"
+
+    @model_validator(mode="after")
+    def _limit(self, info: ValidationInfo) -> EmailAddress:
+        _check_limit(info, self.field, "email", self.email, _EMAIL_LIMITS[self.field])
+        return self
+
+
+class PhoneNumber(BaseModel):
+    """One of a contact's five phone slots (``field`` = PHONE1..PHONE5)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    number: Text
+    field: PhoneField = "PHONE1"
+    type: Text | None = None
+    extension: Text | None = None
+
+    @model_validator(mode="after")
+    def _limit(self, info: ValidationInfo) -> PhoneNumber:
+        _check_limit(info, self.field, "number", self.number, _PHONE_LIMITS[self.field])
+        _check_limit(info, self.field, "type", self.type, 20)
+        _check_limit(info, self.field, "extension", self.extension, 20)
+        return self
+
+
+class Address(BaseModel):
+    """A postal address slot. ``country_code`` is ISO 3166-1 alpha-3 (``"USA"``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    field: AddressField = "BILLING"
+    line1: Text | None = None
+    line2: Text | None = None
+    locality: Text | None = None
+    region: Text | None = None
+    postal_code: Text | None = None
+    country_code: Text | None = None
+
+    @model_validator(mode="after")
+    def _limit(self, info: ValidationInfo) -> Address:
+        if not _lenient(info) and self.country_code and not _ALPHA3.match(self.country_code):
+            raise ValueError(f"country_code {self.country_code!r} is not ISO 3166-1 alpha-3")
+        for name, limit in {**_ADDRESS_LIMITS[self.field], "region": 50}.items():
+            _check_limit(info, self.field, name, getattr(self, name), limit)
+        return self
+
+
+CustomValue = str | int | float | bool | date | datetime | None
+
+
+class _ContactFields(_Request):
+    """The writable contact fields, shared by ``NewContact`` and ``ContactUpdate``."""
+
+    given_name: Text40 | None = None
+    middle_name: Text100 | None = None
+    family_name: Text40 | None = None
+    company_name: Text100 | None = None
+    job_title: Text255 | None = None
+    email_addresses: list[EmailAddress] | None = None
+    phone_numbers: list[PhoneNumber] | None = None
+    addresses: list[Address] | None = None
+    birth_date: date | None = None
+    custom_fields: (
+        dict[Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")], CustomValue] | None
+    ) = None
+
+    @model_validator(mode="after")
+    def _one_per_slot(self) -> _ContactFields:
+        for name in ("email_addresses", "phone_numbers", "addresses"):
+            slots = [item.field for item in getattr(self, name) or ()]
+            if len(slots) != len(set(slots)):
+                raise ValueError(f"{name} names the same slot twice: {slots}")
+        return self
+
+
+class NewContact(_ContactFields):
+    """A contact to create. ``email=`` is a shorthand for the EMAIL1 address."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _email_shorthand(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "email" in data:
+            data = dict(data)
+            email = data.pop("email")
+            if email is not None:
+                others = [e for e in data.get("email_addresses") or () if _slot(e) != "EMAIL1"]
+                data["email_addresses"] = [{"email": email, "field": "EMAIL1"}, *others]
+        return data
+
+    @property
+    def email(self) -> str | None:
+        """The EMAIL1 address, if any."""
+        return _email1(self.email_addresses)
+
+
+class ContactUpdate(_ContactFields):
+    """A partial update: only the fields you set are sent, and only they change.
+
+    Setting a field to ``None`` clears it. List fields (``email_addresses``...) replace
+    the whole list when set, on both backends, so nothing is merged by surprise.
+    """
+
+    def changes(self) -> dict[str, Any]:
+        """The fields that were set, as ``{name: value}``."""
+        return {name: getattr(self, name) for name in sorted(self.model_fields_set)}
+
+
+def _slot(item: Any) -> Any:
+    return item.field if isinstance(item, EmailAddress) else (item or {}).get("field", "EMAIL1")
+
+
+def _email1(addresses: list[EmailAddress] | None) -> str | None:
+    return next((e.email for e in addresses or () if e.field == "EMAIL1"), None)
+
+
+class Contact(_Response):
+    """A contact as Keap returns it, on either backend."""
+
+    id: int
+    given_name: str | None = None
+    middle_name: str | None = None
+    family_name: str | None = None
+    company_name: str | None = None
+    job_title: str | None = None
+    email_addresses: list[EmailAddress] = []
+    phone_numbers: list[PhoneNumber] = []
+    addresses: list[Address] = []
+    birth_date: date | None = None
+    tag_ids: list[int] = []
+    custom_fields: dict[str, Any] = {}
+    create_time: datetime | None = None
+    update_time: datetime | None = None
+
+    @property
+    def email(self) -> str | None:
+        """The EMAIL1 address, if any."""
+        return _email1(self.email_addresses)
+
+
+class Tag(_Response):
+    """A tag (XML-RPC calls it a ContactGroup)."""
+
+    id: int
+    name: str
+    description: str | None = None
+    category_id: int | None = None
+
+
+class UpsertResult(_Response):
+    """What ``contacts.upsert`` did: the contact, and whether it was newly created."""
+
+    contact: Contact
+    created: bool
+
+
+class ApplyResult(_Response):
+    """Per-contact outcome of ``tags.apply``: contact id to Keap's status string.
+
+    XML-RPC's ``addToGroup`` answers a boolean per contact, reported as ``"SUCCESS"`` or
+    ``"FAILED"``; REST v2 reports its own status strings, passed through unchanged.
+    """
+
+    tag_id: int
+    outcomes: dict[int, str]
+
+    @property
+    def failed(self) -> dict[int, str]:
+        """The contacts whose outcome is not a success."""
+        return {cid: s for cid, s in self.outcomes.items() if not s.upper().startswith("SUCCESS")}
+
+    @property
+    def ok(self) -> bool:
+        """True when every contact's tag was applied."""
+        return not self.failed

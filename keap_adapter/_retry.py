@@ -1,0 +1,68 @@
+"""The retry policy, pure: which failures are retried and how long to wait.
+
+Server hint first (``Retry-After``), else capped exponential backoff with full jitter. The
+randomness lives in one replaceable function so tests are deterministic, and the driver
+takes an injectable ``sleep`` so no test ever waits.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+
+from ._exceptions import KeapError, RateLimitError, ServerError, TransportError
+
+RETRYABLE_STATUS = frozenset({502, 503, 504})
+MAX_HINT_SECONDS = 300.0
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Decides whether attempt number ``attempt`` (0-based) of a call may be retried."""
+
+    max_retries: int = 3
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+    jitter: Callable[[float], float] = field(default=lambda cap: random.uniform(0, cap))  # noqa: S311
+
+    def delay(
+        self, error: KeapError, *, attempt: int, idempotent: bool, sent: bool
+    ) -> float | None:
+        """Seconds to wait before retrying, or ``None`` to give up and raise ``error``.
+
+        ``sent`` is False when the request surely never reached Keap (connect failure),
+        which makes even a create safe to resend.
+        """
+        if attempt >= self.max_retries or not _retryable(error, idempotent=idempotent, sent=sent):
+            return None
+        if isinstance(error, RateLimitError) and error.retry_after is not None:
+            return min(error.retry_after, MAX_HINT_SECONDS)
+        return self.jitter(min(self.max_delay, self.base_delay * 2**attempt))
+
+
+def _retryable(error: KeapError, *, idempotent: bool, sent: bool) -> bool:
+    if isinstance(error, RateLimitError):
+        return True  # a 429 was refused before it did anything
+    if isinstance(error, TransportError):
+        return idempotent or not sent
+    if isinstance(error, ServerError) and error.status_code in RETRYABLE_STATUS:
+        return idempotent
+    return False
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """``Retry-After`` as seconds: delta-seconds or an HTTP date; ``None`` if absent or bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.replace(".", "", 1).isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    now = now or datetime.now(timezone.utc)
+    return max(0.0, (when - now).total_seconds())

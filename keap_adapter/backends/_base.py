@@ -1,0 +1,133 @@
+"""The backend interface: each operation is a flow that builds requests and reads responses.
+
+A flow is a generator (the pattern of ``httpx.Auth.auth_flow``): it yields a :class:`Call`,
+the client driver sends it and ``send()``s the ``httpx.Response`` back, or ``throw()``s the
+typed :class:`~keap_adapter.KeapError` the backend mapped it to, so a flow may catch a
+refusal it expects. The flow's return value is the operation's result. Backends never do
+I/O, so every one of them is tested by looking at the requests it builds.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+import httpx
+
+from .._exceptions import APIError
+from .._models import ApplyResult, Contact, ContactUpdate, NewContact, Tag, UpsertResult
+
+T = TypeVar("T")
+Item = TypeVar("Item")
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request a flow wants sent.
+
+    ``idempotent`` says whether re-sending it after an unknown outcome (timeout, 502) is
+    safe. Creates are not: a create whose answer was lost is never sent again, so a retry
+    can never make a duplicate contact.
+    """
+
+    request: httpx.Request
+    operation: str
+    idempotent: bool = True
+
+
+Flow = Generator[Call, httpx.Response, T]
+
+
+@dataclass(frozen=True)
+class Page(Generic[Item]):
+    """One page of a listing, and the opaque cursor of the next one (``None``: last page)."""
+
+    items: list[Item]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class ContactFilter:
+    """The listing filters ``contacts.list`` supports on both backends."""
+
+    email: str | None = None
+    given_name: str | None = None
+    family_name: str | None = None
+
+
+class Backend(abc.ABC):
+    """A protocol codec. Every method returns a flow; none sends anything itself."""
+
+    name: str
+
+    @abc.abstractmethod
+    def error_for(self, call: Call, response: httpx.Response) -> APIError | None:
+        """The typed error this response means, or ``None`` when it is a success.
+
+        Must be cheap on successes (it runs on every response) and must name
+        ``call.operation`` and this backend in the error.
+        """
+
+    @abc.abstractmethod
+    def create_contact(self, contact: NewContact) -> Flow[Contact]:
+        """Create a contact (never deduplicates) and return it as stored."""
+
+    @abc.abstractmethod
+    def get_contact(self, contact_id: int) -> Flow[Contact]:
+        """Load one contact, including its ``tag_ids``."""
+
+    @abc.abstractmethod
+    def update_contact(self, contact_id: int, update: ContactUpdate) -> Flow[Contact]:
+        """Change only the fields set on ``update`` and return the contact after the change."""
+
+    @abc.abstractmethod
+    def delete_contact(self, contact_id: int) -> Flow[None]:
+        """Delete a contact; ``NotFoundError`` if there is none."""
+
+    @abc.abstractmethod
+    def find_contacts_by_email(self, email: str) -> Flow[list[Contact]]:
+        """Every contact holding ``email`` in any of its email slots."""
+
+    @abc.abstractmethod
+    def list_contacts_page(
+        self, where: ContactFilter, page_size: int, cursor: str | None
+    ) -> Flow[Page[Contact]]:
+        """One page of contacts matching ``where``, in ascending id order."""
+
+    @abc.abstractmethod
+    def upsert_contact(self, contact: NewContact, match: str) -> Flow[UpsertResult]:
+        """Update the contact that matches by ``match`` (Keap's dup-check option) or create one."""
+
+    @abc.abstractmethod
+    def contact_tags(self, contact_id: int) -> Flow[list[Tag]]:
+        """Every tag applied to a contact, all pages."""
+
+    @abc.abstractmethod
+    def create_tag(self, name: str, description: str | None, category_id: int | None) -> Flow[Tag]:
+        """Create a tag."""
+
+    @abc.abstractmethod
+    def get_tag(self, tag_id: int) -> Flow[Tag]:
+        """Load one tag."""
+
+    @abc.abstractmethod
+    def list_tags_page(
+        self, name: str | None, page_size: int, cursor: str | None
+    ) -> Flow[Page[Tag]]:
+        """One page of tags, optionally only those named exactly ``name``."""
+
+    @abc.abstractmethod
+    def apply_tag(self, tag_id: int, contact_ids: list[int]) -> Flow[ApplyResult]:
+        """Apply a tag to contacts (chunked where the protocol batches); per-contact outcome."""
+
+    @abc.abstractmethod
+    def remove_tag(self, tag_id: int, contact_ids: list[int]) -> Flow[None]:
+        """Remove a tag from contacts."""
+
+    @abc.abstractmethod
+    def tagged_contacts_page(
+        self, tag_id: int, page_size: int, cursor: str | None
+    ) -> Flow[Page[Contact]]:
+        """One page of the contacts holding a tag (at least id, names and email filled)."""

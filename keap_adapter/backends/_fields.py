@@ -1,0 +1,164 @@
+"""XML-RPC ``Contact`` table fields <-> model fields, as one data table (keap-api.md section 6).
+
+Both directions go through the same rows, so a contact written through one backend reads
+back equal through the other. The model side is a plain dict shaped like
+:class:`~keap_adapter.Contact` (python values), which the XML-RPC codec and the fake share.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+# XML-RPC date-times carry no zone and mean US Eastern (keap-api.md 4.6); the zone is a
+# setting of the codec, this is the documented default.
+EASTERN = ZoneInfo("America/New_York")
+
+SCALARS: dict[str, str] = {
+    "given_name": "FirstName",
+    "middle_name": "MiddleName",
+    "family_name": "LastName",
+    "company_name": "Company",
+    "job_title": "JobTitle",
+}
+EMAILS: dict[str, str] = {"EMAIL1": "Email", "EMAIL2": "EmailAddress2", "EMAIL3": "EmailAddress3"}
+PHONES: dict[str, str] = {f"PHONE{n}": f"Phone{n}" for n in range(1, 6)}
+ADDRESS_PARTS = ("line1", "line2", "locality", "region", "postal_code", "country_code")
+ADDRESSES: dict[str, tuple[str, ...]] = {
+    "BILLING": ("StreetAddress1", "StreetAddress2", "City", "State", "PostalCode", "Country"),
+    "SHIPPING": (
+        "Address2Street1",
+        "Address2Street2",
+        "City2",
+        "State2",
+        "PostalCode2",
+        "Country2",
+    ),
+    "OTHER": ("Address3Street1", "Address3Street2", "City3", "State3", "PostalCode3", "Country3"),
+}
+READ_ONLY: dict[str, str] = {
+    "Id": "id",
+    "Groups": "tag_ids",
+    "DateCreated": "create_time",
+    "LastUpdated": "update_time",
+}
+BIRTHDAY = "Birthday"
+
+CONTACT_FIELDS: tuple[str, ...] = (
+    *READ_ONLY,
+    *SCALARS.values(),
+    *EMAILS.values(),
+    *(f"{p}{suffix}" for p in PHONES.values() for suffix in ("", "Ext", "Type")),
+    *(name for row in ADDRESSES.values() for name in row),
+    BIRTHDAY,
+)
+"""Every Contact table field the facade reads (custom fields are added by name)."""
+
+
+def to_struct(fields: dict[str, Any], *, clear_missing_slots: bool) -> dict[str, Any]:
+    """Model-shaped writable fields -> an XML-RPC ``Contact`` struct.
+
+    ``None`` becomes ``""`` (XML-RPC has no nil, and Keap clears a field sent empty). With
+    ``clear_missing_slots`` a list field that is set clears the slots it does not name, so
+    an update replaces the list as REST v2 does.
+    """
+    struct: dict[str, Any] = {}
+    for name, value in fields.items():
+        if name in SCALARS:
+            struct[SCALARS[name]] = "" if value is None else value
+        elif name == "birth_date":
+            struct[BIRTHDAY] = "" if value is None else datetime.combine(value, time())
+        elif name == "custom_fields":
+            struct.update({f"_{k}": _plain(v) for k, v in (value or {}).items()})
+        else:
+            _slots_to_struct(struct, name, value or [], clear_missing_slots)
+    return struct
+
+
+def _plain(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone(EASTERN).replace(tzinfo=None) if value.tzinfo else value
+    if isinstance(value, date):
+        return datetime.combine(value, time())
+    return value
+
+
+def _slots_to_struct(struct: dict[str, Any], name: str, items: list[Any], clear: bool) -> None:
+    given = {_get(item, "field"): item for item in items}
+    for slot in _SLOTS[name]:
+        item = given.get(slot)
+        if item is None and not clear:
+            continue
+        for xml_name, part in _slot_columns(name, slot):
+            value = _get(item, part) if item is not None else None
+            struct[xml_name] = "" if value is None else value
+
+
+def _get(item: Any, part: str) -> Any:
+    return item.get(part) if isinstance(item, dict) else getattr(item, part)
+
+
+_SLOTS: dict[str, tuple[str, ...]] = {
+    "email_addresses": tuple(EMAILS),
+    "phone_numbers": tuple(PHONES),
+    "addresses": tuple(ADDRESSES),
+}
+
+
+def _slot_columns(name: str, slot: str) -> list[tuple[str, str]]:
+    """The (XML-RPC column, model part) pairs of one list slot."""
+    if name == "email_addresses":
+        return [(EMAILS[slot], "email")]
+    if name == "phone_numbers":
+        base = PHONES[slot]
+        return [(base, "number"), (f"{base}Ext", "extension"), (f"{base}Type", "type")]
+    return list(zip(ADDRESSES[slot], ADDRESS_PARTS, strict=True))
+
+
+def from_struct(struct: dict[str, Any]) -> dict[str, Any]:
+    """An XML-RPC ``Contact`` struct -> a dict for ``Contact.model_validate``.
+
+    Empty strings mean "not set" (Keap leaves empty fields out, or sends them empty).
+    """
+    present = {k: v for k, v in struct.items() if v not in ("", None)}
+    out: dict[str, Any] = {m: present[x] for m, x in SCALARS.items() if x in present}
+    out["id"] = present.get("Id")
+    out["tag_ids"] = [int(t) for t in str(present.get("Groups", "")).split(",") if t.strip()]
+    for xml_name in ("DateCreated", "LastUpdated"):
+        if xml_name in present:
+            out[READ_ONLY[xml_name]] = eastern_to_aware(present[xml_name])
+    if BIRTHDAY in present:
+        out["birth_date"] = _as_datetime(present[BIRTHDAY]).date()
+    for name, slots in _SLOTS.items():
+        out[name] = [item for slot in slots if (item := _slot_from_struct(present, name, slot))]
+    out["custom_fields"] = {k[1:]: v for k, v in present.items() if k.startswith("_")}
+    return out
+
+
+def _slot_from_struct(present: dict[str, Any], name: str, slot: str) -> dict[str, Any] | None:
+    parts = {part: present[col] for col, part in _slot_columns(name, slot) if col in present}
+    main = {"email_addresses": "email", "phone_numbers": "number"}.get(name)
+    if not parts or (main and main not in parts):
+        return None
+    return {"field": slot, **{k: str(v) for k, v in parts.items()}}
+
+
+def _as_datetime(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    # xmlrpc.client.DateTime (when not using builtin types) or the bare wire string
+    return datetime.strptime(str(value), "%Y%m%dT%H:%M:%S")
+
+
+def eastern_to_aware(value: Any) -> datetime:
+    """An XML-RPC date-time (naive, US Eastern) -> an aware datetime in UTC."""
+    naive = _as_datetime(value)
+    return naive.replace(tzinfo=EASTERN).astimezone(timezone.utc)
+
+
+def aware_to_eastern(value: datetime) -> datetime:
+    """An aware datetime -> the naive US Eastern wall time XML-RPC expects."""
+    return value.astimezone(EASTERN).replace(tzinfo=None)

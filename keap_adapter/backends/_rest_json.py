@@ -1,0 +1,196 @@
+"""REST v2 JSON shapes <-> models: pure functions, shared by the REST codec and the fake."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import httpx
+
+from .._models import LENIENT, Contact, NewContact, Tag
+from ._base import ContactFilter
+
+# Ask for every field the facade models: which fields v2 returns by default is unconfirmed
+# (keap-api.md 2.1), and in v1 tag_ids and custom_fields were left out.
+CONTACT_JSON_FIELDS = (
+    "id",
+    "given_name",
+    "middle_name",
+    "family_name",
+    "company",
+    "job_title",
+    "email_addresses",
+    "phone_numbers",
+    "addresses",
+    "birth_date",
+    "tag_ids",
+    "custom_fields",
+    "create_time",
+    "update_time",
+)
+FIELDS = {"fields": ",".join(CONTACT_JSON_FIELDS)}
+
+# Model field -> update_mask name, where they differ.
+_MASK_NAMES = {"company_name": "company"}
+_PLAIN = ("given_name", "middle_name", "family_name", "job_title")
+
+
+def set_fields(contact: NewContact) -> dict[str, Any]:
+    """The fields of a new contact that were given (unset ones are not sent)."""
+    return {name: getattr(contact, name) for name in sorted(contact.model_fields_set)}
+
+
+def contact_body(fields: dict[str, Any], custom_ids: dict[str, str]) -> dict[str, Any]:
+    """Model-shaped writable fields -> a ``CreateUpdateContactRequest`` body.
+
+    ``None`` values are left out: a field named in ``update_mask`` but absent from the
+    body is cleared (AIP-134 semantics).
+    """
+    body: dict[str, Any] = {}
+    for name, value in fields.items():
+        if value is None:
+            continue
+        if name in _PLAIN:
+            body[name] = value
+        elif name == "company_name":
+            body["company"] = {"company_name": value}
+        elif name == "birth_date":
+            body["birth_date"] = value.isoformat()
+        elif name == "custom_fields":
+            body["custom_fields"] = [_custom_value(custom_ids, k, v) for k, v in value.items()]
+        else:  # the slot lists: email_addresses, phone_numbers, addresses
+            body[name] = [item.model_dump(exclude_none=True) for item in value]
+    return body
+
+
+def _custom_value(ids: dict[str, str], name: str, value: Any) -> dict[str, Any]:
+    if name not in ids:
+        raise ValueError(f"unknown custom field {name!r}; Keap has: {sorted(ids)}")
+    content = value.isoformat() if isinstance(value, date) else value
+    return {"id": ids[name], "content": "" if content is None else content}
+
+
+def update_mask(changes: dict[str, Any]) -> list[str]:
+    """The ``update_mask`` names of exactly the changed fields."""
+    return [_MASK_NAMES.get(name, name) for name in changes]
+
+
+def contact_from_json(data: dict[str, Any], custom_names: dict[str, str]) -> Contact:
+    """A v2 ``Contact`` JSON object -> ``Contact``; ``custom_names`` maps field id -> name."""
+    values = {k: v for k, v in data.items() if k in CONTACT_JSON_FIELDS and v is not None}
+    values["id"] = int(data["id"])
+    company = values.pop("company", None) or {}
+    values["company_name"] = company.get("company_name")
+    values["tag_ids"] = [int(t) for t in values.get("tag_ids") or []]
+    values["custom_fields"] = {
+        custom_names.get(str(cf["id"]), str(cf["id"])): cf.get("content")
+        for cf in values.get("custom_fields") or []
+    }
+    for name in ("email_addresses", "phone_numbers", "addresses"):
+        values[name] = [_slot(item, name) for item in values.get(name) or []]
+    return Contact.model_validate(values, context=LENIENT)
+
+
+_SLOT_PARTS = {
+    "email_addresses": ("email", "field"),
+    "phone_numbers": ("number", "field", "type", "extension"),
+    "addresses": ("field", "line1", "line2", "locality", "region", "postal_code", "country_code"),
+}
+
+
+def _slot(item: dict[str, Any], name: str) -> dict[str, Any]:
+    # Keap adds read-only parts (is_opt_in, number_e164, zip_four...) the model leaves out.
+    return {k: item[k] for k in _SLOT_PARTS[name] if item.get(k) is not None}
+
+
+def custom_field_ids(data: dict[str, Any]) -> dict[str, str]:
+    """``GET contacts/model`` -> {field name: custom field id}."""
+    return {str(f["field_name"]): str(f["id"]) for f in data.get("custom_fields") or []}
+
+
+def page_params(page_size: int, cursor: str | None) -> dict[str, Any]:
+    """Query parameters of one page."""
+    params: dict[str, Any] = {"page_size": page_size}
+    if cursor:
+        params["page_token"] = cursor
+    return params
+
+
+def next_cursor(data: dict[str, Any]) -> str | None:
+    """The next page's token; Keap's last page has it empty or absent (keap-api.md 8.4)."""
+    token = data.get("next_page_token")
+    return str(token) if token else None
+
+
+def filter_value(value: str) -> str:
+    """A value that cannot break the ``;``-separated filter mini-language."""
+    if ";" in value or "==" in value:
+        raise ValueError(f"a filter value cannot contain ';' or '==': {value!r}")
+    return value
+
+
+def contact_filter(where: ContactFilter) -> str:
+    """``ContactFilter`` -> ``email==...;given_name==...`` (a trailing ``*`` is a prefix)."""
+    conditions = [
+        f"{name}=={filter_value(value)}"
+        for name in ("email", "given_name", "family_name")
+        if (value := getattr(where, name)) is not None
+    ]
+    return ";".join(conditions)
+
+
+def tag_body(name: str, description: str | None, category_id: int | None) -> dict[str, Any]:
+    """A ``CreateUpdateTagRequest`` body."""
+    body: dict[str, Any] = {"name": name}
+    if description is not None:
+        body["description"] = description
+    if category_id is not None:
+        body["category"] = {"id": str(category_id)}
+    return body
+
+
+def tag_from_json(data: dict[str, Any]) -> Tag:
+    """A v2 ``Tag`` JSON object -> ``Tag``."""
+    category = data.get("category") or {}
+    return Tag(
+        id=int(data["id"]),
+        name=data["name"],
+        description=data.get("description"),
+        category_id=int(category["id"]) if category.get("id") else None,
+    )
+
+
+def applied_tags(data: dict[str, Any]) -> list[Tag]:
+    """``ListContactTagsResponse`` -> the tags."""
+    return [tag_from_json(item["tag"]) for item in data.get("tags") or []]
+
+
+def apply_results(data: dict[str, Any]) -> dict[str, str]:
+    """``ApplyTagsResponse`` -> {contact id string: status}."""
+    return {str(k): str(v) for k, v in (data.get("results") or {}).items()}
+
+
+def tagged_contact(data: dict[str, Any]) -> Contact:
+    """A ``TaggedContact`` -> a ``Contact`` with id, names and email."""
+    emails = [{"email": data["email"], "field": "EMAIL1"}] if data.get("email") else []
+    values = {
+        "id": int(data["id"]),
+        "given_name": data.get("given_name"),
+        "family_name": data.get("family_name"),
+        "email_addresses": emails,
+    }
+    return Contact.model_validate(values, context=LENIENT)
+
+
+def error_message(response: httpx.Response) -> str:
+    """The message of an error body: Keap's ``Error`` or the gateway's ``{"fault": ...}``."""
+    try:
+        data = response.json()
+    except ValueError:
+        return f"HTTP {response.status_code} {response.reason_phrase}".strip()
+    if isinstance(data, dict) and isinstance(data.get("fault"), dict):
+        return str(data["fault"].get("faultstring") or data["fault"])
+    if isinstance(data, dict) and data.get("message"):
+        status = f" ({data['status']})" if data.get("status") else ""
+        return f"{data['message']}{status}"
+    return f"HTTP {response.status_code} {response.reason_phrase}".strip()

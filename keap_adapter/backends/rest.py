@@ -1,0 +1,256 @@
+"""The REST v2 codec: builds ``httpx.Request``s and reads ``httpx.Response``s for each operation.
+
+Paths and bodies follow the official v2 schema: ids are strings on the wire, updates are
+``PATCH`` with ``update_mask`` naming exactly the changed fields, listings follow
+``next_page_token`` until it is empty, and tags are applied in chunks with the bulk
+``contacts:applyTags`` / ``contacts:removeTags`` endpoints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import ValidationError
+
+from .._exceptions import APIError, RateLimitError, ResponseValidationError, error_class_for_status
+from .._models import ApplyResult, Contact, ContactUpdate, NewContact, Tag, UpsertResult
+from .._retry import parse_retry_after
+from . import _rest_json as wire
+from ._base import Backend, Call, ContactFilter, Flow, Page
+
+T = TypeVar("T")
+DUPLICATE_OPTIONS = ("Email", "EmailAndName", "EmailAndNameAndCompany")
+
+
+class RestBackend(Backend):
+    """Keap REST v2 (``{base_url}/rest/v2``). Auth headers are the client's job, not the codec's."""
+
+    name = "rest"
+
+    def __init__(self, *, url: str, tag_chunk_size: int = 100) -> None:
+        self._url = url.rstrip("/") + "/"
+        self._chunk = tag_chunk_size
+        self._custom_ids: dict[str, str] | None = None  # field name -> REST custom field id
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def _call(self, op: str, method: str, path: str, *, idempotent: bool = True, **kw: Any) -> Call:
+        return Call(httpx.Request(method, self._url + path, **kw), op, idempotent)
+
+    def _json(self, call: Call, response: httpx.Response) -> Any:
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise ResponseValidationError(
+                f"HTTP {response.status_code} body is not JSON",
+                operation=call.operation,
+                backend=self.name,
+            ) from exc
+
+    def _parse(self, call: Call, data: Any, parse: Callable[..., T], *args: Any) -> T:
+        try:
+            return parse(data, *args)
+        except (ValidationError, KeyError, TypeError, ValueError) as exc:
+            raise ResponseValidationError(
+                f"response does not fit the expected shape: {exc}".splitlines()[0],
+                operation=call.operation,
+                backend=self.name,
+            ) from exc
+
+    def error_for(self, call: Call, response: httpx.Response) -> APIError | None:
+        """Map a non-2xx answer to its typed error (both Keap and gateway body shapes)."""
+        if response.status_code < 400:
+            return None
+        cls = error_class_for_status(response.status_code)
+        kwargs: dict[str, Any] = {
+            "operation": call.operation,
+            "backend": self.name,
+            "status_code": response.status_code,
+            "request_id": response.headers.get("x-request-id"),
+        }
+        if cls is RateLimitError:
+            kwargs["retry_after"] = parse_retry_after(response.headers.get("retry-after"))
+        return cls(wire.error_message(response), **kwargs)
+
+    # -- custom fields: REST keys them by id, the models by name ---------------------------
+
+    def _custom_field_ids(self, op: str) -> Flow[dict[str, str]]:
+        if self._custom_ids is None:
+            call = self._call(op, "GET", "contacts/model")
+            data = yield from self._object(call)
+            self._custom_ids = self._parse(call, data, wire.custom_field_ids)
+        return self._custom_ids
+
+    def _read_contact(self, call: Call, data: Any) -> Flow[Contact]:
+        names: dict[str, str] = {}
+        if data.get("custom_fields"):
+            ids = yield from self._custom_field_ids(call.operation)
+            names = {v: k for k, v in ids.items()}
+        return self._parse(call, data, wire.contact_from_json, names)
+
+    def _body(self, op: str, fields: dict[str, Any]) -> Flow[dict[str, Any]]:
+        ids: dict[str, str] = {}
+        if fields.get("custom_fields"):
+            ids = yield from self._custom_field_ids(op)
+        return wire.contact_body(fields, ids)
+
+    # -- contacts -------------------------------------------------------------------------
+
+    def create_contact(self, contact: NewContact) -> Flow[Contact]:
+        body = yield from self._body("contacts.create", wire.set_fields(contact))
+        call = self._call("contacts.create", "POST", "contacts", idempotent=False, json=body)
+        return (yield from self._read_contact(call, (yield from self._object(call))))
+
+    def get_contact(self, contact_id: int) -> Flow[Contact]:
+        call = self._call("contacts.get", "GET", f"contacts/{_id(contact_id)}", params=wire.FIELDS)
+        return (yield from self._read_contact(call, (yield from self._object(call))))
+
+    def update_contact(self, contact_id: int, update: ContactUpdate) -> Flow[Contact]:
+        changes = update.changes()
+        if "custom_fields" in changes:
+            # REST replaces the whole custom field list; the facade promises "only the fields
+            # you set change", so merge into what is stored (a read, then the write).
+            current = yield from self.get_contact(contact_id)
+            changes["custom_fields"] = {**current.custom_fields, **(changes["custom_fields"] or {})}
+        body = yield from self._body("contacts.update", changes)
+        params = [("update_mask", m) for m in wire.update_mask(changes)]
+        call = self._call(
+            "contacts.update", "PATCH", f"contacts/{_id(contact_id)}", params=params, json=body
+        )
+        return (yield from self._read_contact(call, (yield from self._object(call))))
+
+    def delete_contact(self, contact_id: int) -> Flow[None]:
+        yield self._call("contacts.delete", "DELETE", f"contacts/{_id(contact_id)}")
+
+    def find_contacts_by_email(self, email: str) -> Flow[list[Contact]]:
+        found: list[Contact] = []
+        cursor: str | None = None
+        while True:
+            page = yield from self._contacts_page(
+                "contacts.find_by_email", ContactFilter(email=email), 1000, cursor
+            )
+            found.extend(page.items)
+            if (cursor := page.next_cursor) is None:
+                return found
+
+    def list_contacts_page(
+        self, where: ContactFilter, page_size: int, cursor: str | None
+    ) -> Flow[Page[Contact]]:
+        return (yield from self._contacts_page("contacts.list", where, page_size, cursor))
+
+    def _contacts_page(
+        self, op: str, where: ContactFilter, page_size: int, cursor: str | None
+    ) -> Flow[Page[Contact]]:
+        params = {**wire.FIELDS, **wire.page_params(page_size, cursor)}
+        if flt := wire.contact_filter(where):
+            params["filter"] = flt
+        call = self._call(op, "GET", "contacts", params=params)
+        data = yield from self._object(call)
+        items = []
+        for raw in data.get("contacts") or []:
+            items.append((yield from self._read_contact(call, raw)))
+        return Page(items, wire.next_cursor(data))
+
+    def upsert_contact(self, contact: NewContact, match: str) -> Flow[UpsertResult]:
+        if match not in DUPLICATE_OPTIONS:
+            raise ValueError(f"match must be one of {DUPLICATE_OPTIONS}, not {match!r}")
+        body = yield from self._body("contacts.upsert", wire.set_fields(contact))
+        call = self._call(
+            "contacts.upsert",
+            "POST",
+            "contacts",
+            idempotent=False,
+            params={"duplicate_option": match},
+            json=body,
+        )
+        response = yield call
+        found = yield from self._read_contact(call, self._object_of(call, response))
+        # Keap declares 200 and 201 for this call; 201 is "created" (keap-api.md 2.3, 8.10).
+        return UpsertResult(contact=found, created=response.status_code == 201)
+
+    def contact_tags(self, contact_id: int) -> Flow[list[Tag]]:
+        tags: list[Tag] = []
+        params = wire.page_params(1000, None)
+        while True:
+            call = self._call(
+                "contacts.tags", "GET", f"contacts/{_id(contact_id)}/tags", params=params
+            )
+            data = yield from self._object(call)
+            tags.extend(self._parse(call, data, wire.applied_tags))
+            if (token := wire.next_cursor(data)) is None:
+                return tags
+            params = wire.page_params(1000, token)
+
+    def _object(self, call: Call) -> Flow[dict[str, Any]]:
+        """Send ``call`` and return its JSON object body."""
+        return self._object_of(call, (yield call))
+
+    def _object_of(self, call: Call, response: httpx.Response) -> dict[str, Any]:
+        data = self._json(call, response)
+        if not isinstance(data, dict):
+            raise ResponseValidationError(
+                "expected a JSON object", operation=call.operation, backend=self.name
+            )
+        return data
+
+    # -- tags -----------------------------------------------------------------------------
+
+    def create_tag(self, name: str, description: str | None, category_id: int | None) -> Flow[Tag]:
+        body = wire.tag_body(name, description, category_id)
+        call = self._call("tags.create", "POST", "tags", idempotent=False, json=body)
+        return self._parse(call, (yield from self._object(call)), wire.tag_from_json)
+
+    def get_tag(self, tag_id: int) -> Flow[Tag]:
+        call = self._call("tags.get", "GET", f"tags/{_id(tag_id)}")
+        return self._parse(call, (yield from self._object(call)), wire.tag_from_json)
+
+    def list_tags_page(
+        self, name: str | None, page_size: int, cursor: str | None
+    ) -> Flow[Page[Tag]]:
+        params = wire.page_params(page_size, cursor)
+        if name is not None:
+            params["filter"] = f"name=={wire.filter_value(name)}"
+        call = self._call("tags.list", "GET", "tags", params=params)
+        data = yield from self._object(call)
+        items = [self._parse(call, raw, wire.tag_from_json) for raw in data.get("tags") or []]
+        return Page(items, wire.next_cursor(data))
+
+    def apply_tag(self, tag_id: int, contact_ids: list[int]) -> Flow[ApplyResult]:
+        outcomes: dict[int, str] = {}
+        for chunk in self._chunks(contact_ids):
+            call = self._tag_call("tags.apply", tag_id, "applyTags", chunk)
+            data = yield from self._object(call)
+            results = self._parse(call, data, wire.apply_results)
+            outcomes.update({cid: results.get(str(cid), "UNREPORTED") for cid in chunk})
+        return ApplyResult(tag_id=tag_id, outcomes=outcomes)
+
+    def remove_tag(self, tag_id: int, contact_ids: list[int]) -> Flow[None]:
+        for chunk in self._chunks(contact_ids):
+            yield self._tag_call("tags.remove", tag_id, "removeTags", chunk)
+
+    def _tag_call(self, op: str, tag_id: int, verb: str, chunk: list[int]) -> Call:
+        body = {"contact_ids": [str(c) for c in chunk]}
+        return self._call(op, "POST", f"tags/{_id(tag_id)}/contacts:{verb}", json=body)
+
+    def _chunks(self, contact_ids: list[int]) -> Iterator[list[int]]:
+        unique = list(dict.fromkeys(_id(c) for c in contact_ids))
+        for start in range(0, len(unique), self._chunk):
+            yield unique[start : start + self._chunk]
+
+    def tagged_contacts_page(
+        self, tag_id: int, page_size: int, cursor: str | None
+    ) -> Flow[Page[Contact]]:
+        params = wire.page_params(page_size, cursor)
+        call = self._call("tags.contacts", "GET", f"tags/{_id(tag_id)}/contacts", params=params)
+        data = yield from self._object(call)
+        items = [self._parse(call, raw, wire.tagged_contact) for raw in data.get("contacts") or []]
+        return Page(items, wire.next_cursor(data))
+
+
+def _id(value: int) -> int:
+    """Ids are positive ints in the facade; anything else is refused before sending."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"an id must be a positive int, not {value!r}")
+    return value
