@@ -1,0 +1,248 @@
+"""The REST v2 codec, without a network: the requests it builds and how it reads answers."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import httpx
+import pytest
+
+import keap_adapter as ka
+from keap_adapter.backends._base import ContactFilter
+from keap_adapter.backends.rest import RestBackend
+from tests.flowkit import drive, json_body
+from tests.oracle import assert_fits
+
+BASE = "https://api.infusionsoft.com/crm/rest/v2/"
+
+
+@pytest.fixture
+def rest() -> RestBackend:
+    return RestBackend(url=BASE, tag_chunk_size=2)
+
+
+def contact_json(cid: str = "7", **extra: Any) -> dict[str, Any]:
+    return {
+        "id": cid,
+        "given_name": "Ada",
+        "family_name": "Lovelace",
+        "email_addresses": [{"email": "ada@example.com", "field": "EMAIL1", "is_opt_in": False}],
+        "tag_ids": ["3", "4"],
+        "create_time": "2026-01-02T03:04:05Z",
+        **extra,
+    }
+
+
+def ok(body: Any, status: int = 200) -> httpx.Response:
+    return httpx.Response(status, json=body)
+
+
+def test_create_builds_the_schema_body_and_reads_the_contact(rest: RestBackend) -> None:
+    new = ka.NewContact(
+        given_name="Ada",
+        email="ada@example.com",
+        company_name="Analytical Engines",
+        phone_numbers=[ka.PhoneNumber(number="555-0100", field="PHONE2", type="Work")],
+        addresses=[ka.Address(line1="1 Main St", locality="London", country_code="GBR")],
+        birth_date=date(1815, 12, 10),
+    )
+    contact, calls = drive(rest, rest.create_contact(new), [ok(contact_json(), 201)])
+    (call,) = calls
+    assert call.request.method == "POST"
+    assert str(call.request.url) == BASE + "contacts"
+    assert call.idempotent is False  # a create is never blindly re-sent
+    body = json_body(call)
+    assert_fits("CreateUpdateContactRequest", body)
+    assert body == {
+        "given_name": "Ada",
+        "email_addresses": [{"email": "ada@example.com", "field": "EMAIL1"}],
+        "company": {"company_name": "Analytical Engines"},
+        "phone_numbers": [{"number": "555-0100", "field": "PHONE2", "type": "Work"}],
+        "addresses": [
+            {"field": "BILLING", "line1": "1 Main St", "locality": "London", "country_code": "GBR"}
+        ],
+        "birth_date": "1815-12-10",
+    }
+    assert contact.id == 7
+    assert contact.tag_ids == [3, 4]
+    assert contact.email == "ada@example.com"
+    assert contact.create_time is not None and contact.create_time.utcoffset() is not None
+
+
+def test_get_asks_for_every_modelled_field(rest: RestBackend) -> None:
+    _, (call,) = drive(rest, rest.get_contact(7), [ok(contact_json())])
+    assert call.request.url.path.endswith("/rest/v2/contacts/7")
+    fields = call.request.url.params["fields"].split(",")
+    assert {"tag_ids", "custom_fields", "email_addresses", "company"} <= set(fields)
+
+
+def test_update_sends_only_changed_fields_in_the_mask(rest: RestBackend) -> None:
+    update = ka.ContactUpdate(family_name="Byron", middle_name=None)
+    _, (call,) = drive(rest, rest.update_contact(7, update), [ok(contact_json())])
+    assert call.request.method == "PATCH"
+    assert call.request.url.params.get_list("update_mask") == ["family_name", "middle_name"]
+    body = json_body(call)
+    assert body == {"family_name": "Byron"}  # middle_name is cleared by the mask, arrays untouched
+    assert_fits("CreateUpdateContactRequest", body)
+
+
+def test_update_of_company_uses_the_schema_mask_name(rest: RestBackend) -> None:
+    _, (call,) = drive(rest, rest.update_contact(7, ka.ContactUpdate(company_name="X")), [ok(contact_json())])
+    assert call.request.url.params.get_list("update_mask") == ["company"]
+
+
+def test_custom_fields_are_mapped_by_name_through_the_contact_model(rest: RestBackend) -> None:
+    model = ok({"custom_fields": [{"id": "12", "field_name": "Color", "label": "Color"}]})
+    stored = contact_json(custom_fields=[{"id": "12", "content": "red"}])
+    new = ka.NewContact(email="a@b.co", custom_fields={"Color": "red"})
+    contact, calls = drive(rest, rest.create_contact(new), [model, ok(stored, 201)])
+    assert calls[0].request.url.path.endswith("/contacts/model")
+    assert json_body(calls[1])["custom_fields"] == [{"id": "12", "content": "red"}]
+    assert contact.custom_fields == {"Color": "red"}
+    # the model is cached: a second read needs one request only
+    _, again = drive(rest, rest.get_contact(7), [ok(stored)])
+    assert len(again) == 1
+
+
+def test_custom_field_update_merges_with_what_is_stored(rest: RestBackend) -> None:
+    model = ok({"custom_fields": [{"id": "1", "field_name": "A"}, {"id": "2", "field_name": "B"}]})
+    stored = contact_json(custom_fields=[{"id": "1", "content": "a"}, {"id": "2", "content": "b"}])
+    update = ka.ContactUpdate(custom_fields={"B": "new"})
+    _, calls = drive(rest, rest.update_contact(7, update), [ok(stored), model, ok(stored)])
+    assert [c.request.method for c in calls] == ["GET", "GET", "PATCH"]
+    assert json_body(calls[2])["custom_fields"] == [
+        {"id": "1", "content": "a"},
+        {"id": "2", "content": "new"},
+    ]
+
+
+def test_unknown_custom_field_is_refused_before_the_write(rest: RestBackend) -> None:
+    model = ok({"custom_fields": [{"id": "12", "field_name": "Color"}]})
+    new = ka.NewContact(email="a@b.co", custom_fields={"Size": "L"})
+    with pytest.raises(ValueError, match="unknown custom field 'Size'"):
+        drive(rest, rest.create_contact(new), [model])
+
+
+def test_listing_filters_and_pages_with_tokens(rest: RestBackend) -> None:
+    where = ContactFilter(email="ada@example.com", given_name="Ad*")
+    page, (call,) = drive(
+        rest,
+        rest.list_contacts_page(where, 2, "tok1"),
+        [ok({"contacts": [contact_json("1"), contact_json("2")], "next_page_token": "tok2"})],
+    )
+    params = call.request.url.params
+    assert params["filter"] == "email==ada@example.com;given_name==Ad*"
+    assert params["page_size"] == "2"
+    assert params["page_token"] == "tok1"
+    assert [c.id for c in page.items] == [1, 2]
+    assert page.next_cursor == "tok2"
+
+
+@pytest.mark.parametrize("last", [{"next_page_token": ""}, {"next_page_token": None}, {}])
+def test_an_empty_or_missing_token_ends_the_listing(rest: RestBackend, last: dict[str, Any]) -> None:
+    page, _ = drive(rest, rest.list_contacts_page(ContactFilter(), 10, None), [ok({"contacts": [], **last})])
+    assert page.next_cursor is None
+
+
+def test_filter_values_that_would_break_the_filter_are_refused(rest: RestBackend) -> None:
+    with pytest.raises(ValueError, match="cannot contain"):
+        drive(rest, rest.list_contacts_page(ContactFilter(given_name="a;email==x"), 10, None), [])
+
+
+def test_upsert_uses_duplicate_option_and_reads_201_as_created(rest: RestBackend) -> None:
+    new = ka.NewContact(given_name="Ada", email="ada@example.com")
+    result, (call,) = drive(rest, rest.upsert_contact(new, "Email"), [ok(contact_json(), 201)])
+    assert call.request.url.params["duplicate_option"] == "Email"
+    assert result.created is True
+    result, _ = drive(rest, rest.upsert_contact(new, "Email"), [ok(contact_json(), 200)])
+    assert result.created is False
+
+
+def test_apply_tag_is_chunked_with_string_ids(rest: RestBackend) -> None:
+    answers = [ok({"results": {"1": "SUCCESS", "2": "SUCCESS"}}), ok({"results": {"3": "NOT_FOUND"}})]
+    result, calls = drive(rest, rest.apply_tag(9, [1, 2, 3]), answers)
+    assert [c.request.url.path for c in calls] == ["/crm/rest/v2/tags/9/contacts:applyTags"] * 2
+    bodies = [json_body(c) for c in calls]
+    assert bodies == [{"contact_ids": ["1", "2"]}, {"contact_ids": ["3"]}]
+    for body in bodies:
+        assert_fits("ApplyRemoveTagRequest", body)
+    assert result.outcomes == {1: "SUCCESS", 2: "SUCCESS", 3: "NOT_FOUND"}
+    assert result.failed == {3: "NOT_FOUND"}
+
+
+def test_remove_tag_is_chunked(rest: RestBackend) -> None:
+    _, calls = drive(rest, rest.remove_tag(9, [1, 2, 3]), [httpx.Response(204)] * 2)
+    assert [json_body(c) for c in calls] == [{"contact_ids": ["1", "2"]}, {"contact_ids": ["3"]}]
+
+
+def test_contact_tags_follow_every_page(rest: RestBackend) -> None:
+    tag = {"id": "3", "name": "Lead", "category": {"id": "5"}}
+    answers = [
+        ok({"tags": [{"tag": tag, "applied_time": "2026-01-01T00:00:00Z"}], "next_page_token": "n"}),
+        ok({"tags": [{"tag": {**tag, "id": "4", "name": "VIP"}}], "next_page_token": ""}),
+    ]
+    tags, calls = drive(rest, rest.contact_tags(7), answers)
+    assert [(t.id, t.name, t.category_id) for t in tags] == [(3, "Lead", 5), (4, "VIP", 5)]
+    assert calls[1].request.url.params["page_token"] == "n"
+
+
+def test_create_tag_body_fits_the_schema(rest: RestBackend) -> None:
+    answer = ok({"id": "9", "name": "Lead", "description": "d", "category": {"id": "2"}}, 201)
+    tag, (call,) = drive(rest, rest.create_tag("Lead", "d", 2), [answer])
+    assert_fits("CreateUpdateTagRequest", json_body(call))
+    assert tag == ka.Tag(id=9, name="Lead", description="d", category_id=2)
+
+
+def test_tagged_contacts_carry_names_and_email(rest: RestBackend) -> None:
+    row = {"id": "1", "email": "a@b.co", "given_name": "A", "family_name": "B"}
+    page, _ = drive(rest, rest.tagged_contacts_page(9, 50, None), [ok({"contacts": [row]})])
+    (contact,) = page.items
+    assert (contact.id, contact.given_name, contact.family_name, contact.email) == (1, "A", "B", "a@b.co")
+
+
+@pytest.mark.parametrize(
+    ("status", "cls"),
+    [
+        (400, ka.BadRequestError),
+        (401, ka.AuthenticationError),
+        (403, ka.PermissionDeniedError),
+        (404, ka.NotFoundError),
+        (409, ka.ConflictError),
+        (422, ka.BadRequestError),
+        (429, ka.RateLimitError),
+        (500, ka.ServerError),
+        (503, ka.ServerError),
+    ],
+)
+def test_error_statuses_map_to_typed_errors(rest: RestBackend, status: int, cls: type[Exception]) -> None:
+    body = {"code": status, "message": "Nope", "status": "X", "details": []}
+    response = httpx.Response(status, json=body, headers={"x-request-id": "r-1"})
+    with pytest.raises(cls) as caught:
+        drive(rest, rest.get_contact(7), [response])
+    error = caught.value
+    assert isinstance(error, ka.APIError)
+    assert error.status_code == status
+    assert error.request_id == "r-1"
+    assert "contacts.get" in str(error) and "[rest]" in str(error) and "Nope" in str(error)
+
+
+def test_rate_limit_keeps_retry_after_and_reads_the_gateway_shape(rest: RestBackend) -> None:
+    body = {"fault": {"faultstring": "Rate limit quota violation", "detail": {"errorcode": "x"}}}
+    response = httpx.Response(429, json=body, headers={"Retry-After": "7"})
+    with pytest.raises(ka.RateLimitError) as caught:
+        drive(rest, rest.get_contact(7), [response])
+    assert caught.value.retry_after == 7.0
+    assert "Rate limit quota violation" in str(caught.value)
+
+
+def test_a_success_body_that_does_not_fit_is_a_validation_error(rest: RestBackend) -> None:
+    with pytest.raises(ka.ResponseValidationError, match=r"contacts.get"):
+        drive(rest, rest.get_contact(7), [ok({"given_name": "no id"})])
+    with pytest.raises(ka.ResponseValidationError, match="not JSON"):
+        drive(rest, rest.get_contact(7), [httpx.Response(200, text="<html>")])
+
+
+def test_unknown_fields_in_answers_are_tolerated(rest: RestBackend) -> None:
+    contact, _ = drive(rest, rest.get_contact(7), [ok(contact_json(brand_new_field={"x": 1}))])
+    assert contact.id == 7
