@@ -1,0 +1,138 @@
+"""The keap-adapter command: the demo, the fake server, and account commands (on a served fake)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import xmlrpc.client
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from keap_adapter.cli import main
+from keap_adapter.testing import FakeKeap
+
+FAKE_KEY = "KeapAK-fake-cli-key-not-real-000000000000"
+
+
+def test_demo_runs_both_backends_and_they_agree(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "[  rest] upsert: contact 1 created" in out
+    assert "[xmlrpc] upsert: contact 1 matched by email and updated" in out
+    table = out.split("Read back through both backends:")[1]
+    assert table.count(" yes") == 7 and " NO" not in table
+    assert "Both backends agree." in out
+
+
+@pytest.fixture
+def account(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeKeap]:
+    fake = FakeKeap(api_key=FAKE_KEY)
+    with fake.serve(host="127.0.0.1", port=0) as server:
+        monkeypatch.setenv("KEAP_API_KEY", FAKE_KEY)
+        monkeypatch.setenv("KEAP_BASE_URL", f"{server.url}/crm")
+        monkeypatch.delenv("KEAP_BACKEND", raising=False)
+        yield fake
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> object:
+    assert main(list(argv)) == 0
+    out = capsys.readouterr().out
+    assert FAKE_KEY not in out
+    return json.loads(out)
+
+
+@pytest.mark.parametrize("backend", ["rest", "xmlrpc"])
+def test_account_commands_print_json(
+    account: FakeKeap, capsys: pytest.CaptureFixture[str], backend: str
+) -> None:
+    b = ["--backend", backend]
+    created = run_json(
+        capsys, "contacts", "create", "--given-name", "Ada", "--email", "ada@example.com", *b
+    )
+    assert isinstance(created, dict) and created["given_name"] == "Ada"
+    cid = str(created["id"])
+    assert run_json(capsys, "contacts", "get", cid, *b) == created
+    assert [c["id"] for c in run_json(capsys, "contacts", "find", "ada@example.com", *b)] == [
+        created["id"]
+    ]  # type: ignore[union-attr]
+    tag = run_json(capsys, "tags", "create", "Lead", "--description", "web", *b)
+    assert isinstance(tag, dict) and tag["name"] == "Lead"
+    applied = run_json(capsys, "tags", "apply", str(tag["id"]), cid, *b)
+    assert applied == {"tag_id": tag["id"], "outcomes": {cid: "SUCCESS"}}
+    assert run_json(capsys, "tags", "list", "--name", "Lead", *b) == [tag]
+    run_json(capsys, "tags", "remove", str(tag["id"]), cid, *b)
+    assert run_json(capsys, "contacts", "get", cid, *b)["tag_ids"] == []  # type: ignore[index]
+
+
+def test_a_refusal_exits_1_with_the_typed_error(
+    account: FakeKeap, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["contacts", "get", "999"]) == 1
+    err = capsys.readouterr().err
+    assert "NotFoundError" in err and "contacts.get" in err and FAKE_KEY not in err
+
+
+def test_missing_key_exits_2_before_any_request(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("KEAP_API_KEY", raising=False)
+    assert main(["contacts", "get", "1"]) == 2
+    assert "KEAP_API_KEY is not set" in capsys.readouterr().err
+
+
+def test_bad_input_exits_1_with_the_validation_message(
+    account: FakeKeap, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["contacts", "create", "--email", "not-an-email"]) == 1
+    assert "not a valid email" in capsys.readouterr().err
+    assert account.requests == []
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_serve_answers_both_protocols_on_loopback() -> None:
+    port = _free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    cmd = [
+        sys.executable,
+        "-m",
+        "keap_adapter",
+        "serve",
+        "--port",
+        str(port),
+        "--api-key",
+        FAKE_KEY,
+    ]
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env) as proc:
+        try:
+            _talk_to(proc, port)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+def _talk_to(proc: subprocess.Popen[str], port: int) -> None:
+    assert proc.stdout is not None
+    assert f"127.0.0.1:{port}" in proc.stdout.readline()  # it says where it listens
+    base = f"http://127.0.0.1:{port}/crm"
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            rest = httpx.get(f"{base}/rest/v2/tags", headers={"X-Keap-API-Key": FAKE_KEY})
+            break
+        except httpx.ConnectError:
+            assert time.monotonic() < deadline, "the fake server did not start"
+            time.sleep(0.05)
+    assert rest.status_code == 200 and rest.json()["tags"] == []
+    with xmlrpc.client.ServerProxy(f"{base}/xmlrpc/v1") as proxy:
+        assert proxy.DataService.count(FAKE_KEY, "Contact", {"Id": "%"}) == 0
