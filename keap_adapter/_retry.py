@@ -16,6 +16,7 @@ from email.utils import parsedate_to_datetime
 from ._exceptions import KeapError, RateLimitError, ServerError, TransportError
 
 RETRYABLE_STATUS = frozenset({502, 503, 504})
+RETRYABLE_FAULTS = frozenset({"InvalidConfig"})
 MAX_HINT_SECONDS = 300.0
 
 
@@ -48,8 +49,10 @@ def _retryable(error: KeapError, *, idempotent: bool, sent: bool) -> bool:
         return True  # a 429 was refused before it did anything
     if isinstance(error, TransportError):
         return idempotent or not sent
-    if isinstance(error, ServerError) and error.status_code in RETRYABLE_STATUS:
-        return idempotent
+    if isinstance(error, ServerError):
+        # [InvalidConfig] is a transient XML-RPC fault peers retry on (peers.md A.1).
+        transient = error.status_code in RETRYABLE_STATUS or error.fault_tag in RETRYABLE_FAULTS
+        return transient and idempotent
     return False
 
 

@@ -1,0 +1,236 @@
+"""Pure helpers of the XML-RPC codec: the response-to-error factory and result shapes.
+
+Nothing here builds a request; :mod:`.xmlrpc` holds the flows. Fault classification is one
+table (:data:`FAULT_CLASSES`) and one function (:func:`classify_fault`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import ValidationError
+
+from .._exceptions import (
+    APIError,
+    AuthenticationError,
+    BadRequestError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ResponseValidationError,
+    ServerError,
+    TransportError,
+    error_class_for_status,
+)
+from .._models import LENIENT, Contact, Tag
+from .._retry import parse_retry_after
+from ._base import Call, ContactFilter
+from ._fields import from_struct
+from ._xmlrpc_wire import XmlRpcFault, XmlRpcParseError, loads_response
+
+BACKEND = "xmlrpc"
+MAX_PAGE = 1000  # DataService.query refuses a larger limit
+T = TypeVar("T")
+
+# Bracketed faultString tag -> error class. Faults are classified by tag first; the
+# numeric code (community-sourced numbering, keap-api.md 4.5) only stands in when the
+# string carries no known tag.
+FAULT_CLASSES: dict[str, type[APIError]] = {
+    "InvalidKey": AuthenticationError,
+    "FailedLoginAttempt": AuthenticationError,
+    "FailedLoginAttemptPasswordExpired": AuthenticationError,
+    "RecordNotFound": NotFoundError,
+    "InvalidParameter": BadRequestError,
+    "NoFieldFound": BadRequestError,
+    "NoFields": BadRequestError,
+    "NoTableFound": BadRequestError,
+    "NoAccess": PermissionDeniedError,
+    "NoTableAccess": PermissionDeniedError,
+    "NoFieldAccess": PermissionDeniedError,
+    "Throttle": RateLimitError,
+    "QuotaExceeded": RateLimitError,
+    # Transient on Keap's side (peers retry on it), so a retryable ServerError.
+    "InvalidConfig": ServerError,
+    "DatabaseError": ServerError,
+    "Unexpected": ServerError,
+    "LoadingError": ServerError,
+    "Loading": ServerError,
+}
+FAULT_CODE_NAMES: dict[int, str] = {
+    1: "InvalidConfig",
+    2: "InvalidKey",
+    3: "Unexpected",
+    4: "DatabaseError",
+    5: "RecordNotFound",
+    6: "LoadingError",
+    7: "NoTableAccess",
+    8: "NoFieldAccess",
+    9: "NoTableFound",
+    10: "NoFieldFound",
+    11: "NoFields",
+    12: "InvalidParameter",
+    13: "FailedLoginAttempt",
+    14: "NoAccess",
+    15: "FailedLoginAttemptPasswordExpired",
+}
+# Code-0 faults that say our request itself was wrong; retrying cannot help.
+_PROTOCOL_FAULTS = ("No method matching arguments", "Failed to parse XML-RPC request")
+_TAG = re.compile(r"^\[(\w+)\]")
+
+
+def classify_fault(code: int, string: str) -> tuple[type[APIError], str | None]:
+    """The error class of a fault, and its bracketed tag (``None`` when it has none)."""
+    match = _TAG.match(string)
+    tag = match.group(1) if match else None
+    if "ThrottlingException" in string:
+        return RateLimitError, tag
+    for name in (tag, FAULT_CODE_NAMES.get(code)):
+        if name in FAULT_CLASSES:
+            return FAULT_CLASSES[name], tag
+    if code == 0 and string.startswith(_PROTOCOL_FAULTS):
+        return BadRequestError, tag
+    return ServerError, tag
+
+
+def error_for(call: Call, response: httpx.Response) -> APIError | None:
+    """The typed error ``response`` means, or ``None`` for a success (see ``Backend``)."""
+    if response.status_code >= 300:
+        return _http_error(call, response)
+    # Cheap on successes: only a body that mentions a fault is parsed here.
+    if b"<fault>" not in response.content:
+        return None
+    try:
+        loads_response(response.content)
+    except XmlRpcFault as fault:
+        return fault_error(call, response, fault)
+    except XmlRpcParseError:
+        return None  # reported by the flow, as a TransportError
+    return None
+
+
+def fault_error(call: Call, response: httpx.Response, fault: XmlRpcFault) -> APIError:
+    """The error for an XML-RPC fault (HTTP 200)."""
+    cls, tag = classify_fault(fault.code, fault.string)
+    return _make(cls, fault.string, call, response, fault_code=fault.code, fault_tag=tag)
+
+
+def _http_error(call: Call, response: httpx.Response) -> APIError:
+    status = response.status_code
+    detail = response.text.strip()[:300] or response.reason_phrase
+    return _make(error_class_for_status(status), f"HTTP {status}: {detail}", call, response)
+
+
+def _make(
+    cls: type[APIError], message: str, call: Call, response: httpx.Response, **extra: Any
+) -> APIError:
+    kwargs: dict[str, Any] = {
+        "operation": call.operation,
+        "backend": BACKEND,
+        "status_code": response.status_code,
+        "request_id": response.headers.get("x-request-id"),
+        **extra,
+    }
+    if issubclass(cls, RateLimitError):
+        kwargs["retry_after"] = parse_retry_after(response.headers.get("retry-after"))
+    return cls(message, **kwargs)
+
+
+def result(call: Call, response: httpx.Response) -> Any:
+    """The decoded value of a successful response (raises the typed error otherwise)."""
+    error = error_for(call, response)
+    if error is not None:
+        raise error
+    try:
+        return loads_response(response.content)
+    except XmlRpcFault as fault:  # a fault the cheap check missed (e.g. ``<fault >``)
+        raise fault_error(call, response, fault) from None
+    except XmlRpcParseError as exc:
+        raise TransportError(
+            f"unreadable response: {exc}", operation=call.operation, backend=BACKEND
+        ) from None
+
+
+# ----------------------------------------------------------------------- result shapes
+
+
+def invalid(operation: str, message: str) -> ResponseValidationError:
+    """A ``ResponseValidationError`` naming the operation and this backend."""
+    return ResponseValidationError(message, operation=operation, backend=BACKEND)
+
+
+def expect(operation: str, value: Any, kind: type[T]) -> T:
+    """``value`` if it is a ``kind`` (a bool never passes for an int), else a validation error."""
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise invalid(operation, f"expected {kind.__name__}, got {type(value).__name__}")
+    return value
+
+
+def rows(operation: str, value: Any) -> list[dict[str, Any]]:
+    """A query answer: a list of structs."""
+    items = expect(operation, value, list)
+    return [expect(operation, item, dict) for item in items]
+
+
+def contact_from_struct(operation: str, struct: Any) -> Contact:
+    """A ``Contact`` table struct as a :class:`Contact`."""
+    try:
+        return Contact.model_validate(from_struct(expect(operation, struct, dict)), context=LENIENT)
+    except (ValidationError, ValueError, TypeError) as exc:
+        raise invalid(operation, f"contact does not fit the model: {exc}") from None
+
+
+def tag_from_row(operation: str, row: dict[str, Any]) -> Tag:
+    """A ``ContactGroup`` row as a :class:`Tag` (category 0 means uncategorised)."""
+    data = {
+        "id": row.get("Id"),
+        "name": row.get("GroupName", ""),  # Keap leaves empty fields out
+        "description": row.get("GroupDescription") or None,
+        "category_id": row.get("GroupCategoryId") or None,
+    }
+    try:
+        return Tag.model_validate(data, context=LENIENT)
+    except ValidationError as exc:
+        raise invalid(operation, f"tag does not fit the model: {exc}") from None
+
+
+def tagged_contact(operation: str, row: dict[str, Any]) -> Contact:
+    """A ``ContactGroupAssign`` row (with joined ``Contact.*`` fields) as a partial contact."""
+    struct = {"Id": row.get("ContactId")}
+    for name in ("FirstName", "LastName", "Email"):
+        if f"Contact.{name}" in row:
+            struct[name] = row[f"Contact.{name}"]
+    return contact_from_struct(operation, struct)
+
+
+def contact_query(where: ContactFilter) -> dict[str, str]:
+    """``queryData`` for a contact filter; a trailing ``*`` is Keap's ``%`` wildcard."""
+    given = {"Email": where.email, "FirstName": where.given_name, "LastName": where.family_name}
+    query = {name: _wildcard(value) for name, value in given.items() if value is not None}
+    return query or {"Id": "%"}
+
+
+def _wildcard(value: str) -> str:
+    return value[:-1] + "%" if value.endswith("*") else value
+
+
+def page_number(cursor: str | None) -> int:
+    """The 0-based page a cursor names (``None``: the first)."""
+    if cursor is None:
+        return 0
+    if not cursor.isdigit():
+        raise ValueError(f"not an XML-RPC page cursor: {cursor!r}")
+    return int(cursor)
+
+
+def check_limit(page_size: int) -> int:
+    """``page_size`` if DataService.query accepts it, else ``ValueError``."""
+    if not 1 <= page_size <= MAX_PAGE:
+        raise ValueError(f"page_size must be 1..{MAX_PAGE}, got {page_size}")
+    return page_size
+
+
+def next_cursor(page: int, found: list[Any], limit: int) -> str | None:
+    """The next page's cursor: only a full page can have a successor."""
+    return str(page + 1) if len(found) == limit else None

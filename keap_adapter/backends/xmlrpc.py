@@ -1,0 +1,331 @@
+"""The XML-RPC codec: Keap's legacy ``ContactService``/``DataService`` API as flows.
+
+Every request is a ``POST`` of a ``<methodCall>`` to one URL, with the key parameter first.
+Authentication headers are the client's job: ``key_param`` is whatever the endpoint wants as
+the first parameter (a placeholder when the key travels in ``X-Keap-API-Key``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+
+from .._exceptions import APIError, NotFoundError, PermissionDeniedError
+from .._models import ApplyResult, Contact, ContactUpdate, NewContact, Tag, UpsertResult
+from . import _xmlrpc_ops as ops
+from ._base import Backend, Call, ContactFilter, Flow, Page
+from ._fields import CONTACT_FIELDS, to_struct
+from ._xmlrpc_wire import dumps_call
+
+__all__ = ["XmlRpcBackend"]
+
+MATCH_MODES = ("Email", "EmailAndName", "EmailAndNameAndCompany")
+_TAG_FIELDS = ["Id", "GroupName", "GroupDescription", "GroupCategoryId"]
+_ASSIGNED = "ContactGroupAssign"  # one row per contact-tag pair
+_FORM_FIELDS = ["Id", "Name", "Label", "DataType"]
+_TAGGED_FIELDS = ["ContactId", "Contact.FirstName", "Contact.LastName", "Contact.Email"]
+_CUSTOM_FIELD_NAME = re.compile(r"^\w+$")
+
+
+class XmlRpcBackend(Backend):
+    """Contacts and tags over XML-RPC. Sans-I/O: each method returns a flow.
+
+    ``page_size`` is the page used when a flow reads *all* pages itself (a contact's tags).
+    Custom contact fields are discovered once per instance (``DataFormField``) and then
+    read with every contact.
+    """
+
+    name = "xmlrpc"
+
+    def __init__(self, *, url: str, key_param: str, page_size: int = ops.MAX_PAGE) -> None:
+        self._url = url
+        self._key = key_param
+        self._page_size = ops.check_limit(page_size)
+        self._custom_fields: tuple[str, ...] | None = None
+
+    def error_for(self, call: Call, response: httpx.Response) -> APIError | None:
+        """HTTP status errors, and faults (HTTP 200) classified by their bracketed tag."""
+        return ops.error_for(call, response)
+
+    # ----------------------------------------------------------------------- plumbing
+
+    def _call(
+        self, operation: str, method: str, *params: Any, idempotent: bool = True
+    ) -> Flow[Any]:
+        body = dumps_call(method, (self._key, *params))
+        request = httpx.Request(
+            "POST", self._url, content=body, headers={"Content-Type": "text/xml"}
+        )
+        call = Call(request, operation, idempotent)
+        return ops.result(call, (yield call))
+
+    def _query(
+        self,
+        operation: str,
+        table: str,
+        query: dict[str, Any],
+        fields: list[str],
+        *,
+        limit: int,
+        page: int,
+        order_by: str | None = None,
+    ) -> Flow[list[dict[str, Any]]]:
+        ordering = (order_by, True) if order_by else ()  # ascending; Keap defaults to descending
+        found = yield from self._call(
+            operation, "DataService.query", table, limit, page, query, fields, *ordering
+        )
+        return ops.rows(operation, found)
+
+    def _all_rows(
+        self, operation: str, table: str, query: dict[str, Any], fields: list[str], order_by: str
+    ) -> Flow[list[dict[str, Any]]]:
+        out: list[dict[str, Any]] = []
+        page: int | None = 0
+        while page is not None:
+            found = yield from self._query(
+                operation, table, query, fields, limit=self._page_size, page=page, order_by=order_by
+            )
+            out.extend(found)
+            cursor = ops.next_cursor(page, found, self._page_size)
+            page = None if cursor is None else int(cursor)
+        return out
+
+    def _require(self, operation: str, table: str, record_id: int) -> Flow[None]:
+        """``NotFoundError`` unless the record exists (for answers where none is ambiguous)."""
+        found = yield from self._call(operation, "DataService.load", table, record_id, ["Id"])
+        if not ops.expect(operation, found, dict).get("Id"):
+            raise NotFoundError(
+                f"{table} {record_id} was not found", operation=operation, backend=self.name
+            )
+
+    def _contact_fields(self, operation: str) -> Flow[list[str]]:
+        if self._custom_fields is None:
+            try:
+                found = yield from self._query(
+                    operation, "DataFormField", {"FormId": -1}, _FORM_FIELDS, limit=1000, page=0
+                )
+            except PermissionDeniedError:
+                found = []  # a key without metadata access still reads the standard fields
+            names = (row.get("Name") for row in found)
+            self._custom_fields = tuple(
+                f"_{n}" for n in names if isinstance(n, str) and _CUSTOM_FIELD_NAME.match(n)
+            )
+        return [*CONTACT_FIELDS, *self._custom_fields]
+
+    def _load_contact(self, operation: str, contact_id: int) -> Flow[Contact]:
+        fields = yield from self._contact_fields(operation)
+        struct = yield from self._call(operation, "ContactService.load", contact_id, fields)
+        return ops.contact_from_struct(operation, struct)
+
+    def _load_tag(self, operation: str, tag_id: int) -> Flow[Tag]:
+        row = yield from self._call(
+            operation, "DataService.load", "ContactGroup", tag_id, _TAG_FIELDS
+        )
+        return ops.tag_from_row(operation, ops.expect(operation, row, dict))
+
+    # ----------------------------------------------------------------------- contacts
+
+    def create_contact(self, contact: NewContact) -> Flow[Contact]:
+        """``ContactService.add`` (never deduplicates), then load the stored contact."""
+        op = "contacts.create"
+        struct = to_struct(_set_fields(contact), clear_missing_slots=False)
+        new_id = yield from self._call(op, "ContactService.add", struct, idempotent=False)
+        return (yield from self._load_contact(op, ops.expect(op, new_id, int)))
+
+    def get_contact(self, contact_id: int) -> Flow[Contact]:
+        """``ContactService.load`` with every standard and custom field; tags from ``Groups``."""
+        return (yield from self._load_contact("contacts.get", contact_id))
+
+    def update_contact(self, contact_id: int, update: ContactUpdate) -> Flow[Contact]:
+        """``ContactService.update`` with only the set fields (none set: just load)."""
+        op = "contacts.update"
+        struct = to_struct(update.changes(), clear_missing_slots=True)
+        if struct:
+            updated = yield from self._call(op, "ContactService.update", contact_id, struct)
+            ops.expect(op, updated, int)
+        return (yield from self._load_contact(op, contact_id))
+
+    def delete_contact(self, contact_id: int) -> Flow[None]:
+        """``DataService.delete('Contact', id)``; an answer of ``False`` is ``NotFoundError``."""
+        op = "contacts.delete"
+        deleted = yield from self._call(op, "DataService.delete", "Contact", contact_id)
+        if not ops.expect(op, deleted, bool):
+            raise NotFoundError(
+                f"contact {contact_id} was not deleted (no such contact)",
+                operation=op,
+                backend=self.name,
+                status_code=200,
+            )
+
+    def find_contacts_by_email(self, email: str) -> Flow[list[Contact]]:
+        """``ContactService.findByEmail``: Keap searches all three email slots."""
+        op = "contacts.find_by_email"
+        fields = yield from self._contact_fields(op)
+        found = yield from self._call(op, "ContactService.findByEmail", email, fields)
+        return [ops.contact_from_struct(op, row) for row in ops.rows(op, found)]
+
+    def list_contacts_page(
+        self, where: ContactFilter, page_size: int, cursor: str | None
+    ) -> Flow[Page[Contact]]:
+        """``DataService.query('Contact', ...)`` by ascending id; the cursor is the page number.
+
+        Filters are ANDed and matched case-insensitively; a trailing ``*`` is a prefix
+        wildcard. Over XML-RPC ``where.email`` only searches EMAIL1 (the ``Email`` column),
+        unlike :meth:`find_contacts_by_email`.
+        """
+        op = "contacts.list"
+        limit, page = ops.check_limit(page_size), ops.page_number(cursor)
+        fields = yield from self._contact_fields(op)
+        query = ops.contact_query(where)
+        found = yield from self._query(
+            op, "Contact", query, fields, limit=limit, page=page, order_by="Id"
+        )
+        contacts = [ops.contact_from_struct(op, row) for row in found]
+        return Page(contacts, ops.next_cursor(page, found, limit))
+
+    def upsert_contact(self, contact: NewContact, match: str) -> Flow[UpsertResult]:
+        """``ContactService.addWithDupCheck``, reporting honestly whether it created.
+
+        Keap answers only an id, so the contacts already holding the email are looked up
+        first: the contact was ``created`` unless the answered id is one of them. Race: a
+        matching contact made by someone else between the two calls reads as created.
+        Needs an EMAIL1 (every dup-check mode matches on it): ``ValueError`` otherwise.
+        """
+        op = "contacts.upsert"
+        if match not in MATCH_MODES:
+            raise ValueError(f"match must be one of {MATCH_MODES}, got {match!r}")
+        if contact.email is None:
+            raise ValueError("upsert matches on email; the contact has no EMAIL1")
+        before = yield from self._call(op, "ContactService.findByEmail", contact.email, ["Id"])
+        existing = {row.get("Id") for row in ops.rows(op, before)}
+        struct = to_struct(_set_fields(contact), clear_missing_slots=False)
+        answer = yield from self._call(
+            op, "ContactService.addWithDupCheck", struct, match, idempotent=False
+        )
+        contact_id = ops.expect(op, answer, int)
+        loaded = yield from self._load_contact(op, contact_id)
+        return UpsertResult(contact=loaded, created=contact_id not in existing)
+
+    def contact_tags(self, contact_id: int) -> Flow[list[Tag]]:
+        """Rows of ``ContactGroupAssign`` (all pages), each tag then loaded for its details.
+
+        No rows is ambiguous over XML-RPC, so the contact's existence is then checked:
+        ``NotFoundError`` for a missing contact, as on REST.
+        """
+        op = "contacts.tags"
+        query, fields = {"ContactId": contact_id}, ["GroupId", "ContactGroup"]
+        assigned = yield from self._all_rows(op, _ASSIGNED, query, fields, "GroupId")
+        if not assigned:
+            yield from self._require(op, "Contact", contact_id)
+        tags = []
+        for row in assigned:
+            tags.append((yield from self._assigned_tag(op, row)))
+        return tags
+
+    def _assigned_tag(self, operation: str, row: dict[str, Any]) -> Flow[Tag]:
+        tag_id = ops.expect(operation, row.get("GroupId"), int)
+        try:
+            return (yield from self._load_tag(operation, tag_id))
+        except NotFoundError:  # deleted since the query: what the assignment row says
+            return ops.tag_from_row(
+                operation, {"Id": tag_id, "GroupName": row.get("ContactGroup", "")}
+            )
+
+    # --------------------------------------------------------------------------- tags
+
+    def create_tag(self, name: str, description: str | None, category_id: int | None) -> Flow[Tag]:
+        """``DataService.add('ContactGroup', ...)`` (empty values left out), then load it."""
+        op = "tags.create"
+        given = {"GroupName": name, "GroupDescription": description, "GroupCategoryId": category_id}
+        values = {k: v for k, v in given.items() if v not in (None, "")}
+        new_id = yield from self._call(
+            op, "DataService.add", "ContactGroup", values, idempotent=False
+        )
+        return (yield from self._load_tag(op, ops.expect(op, new_id, int)))
+
+    def get_tag(self, tag_id: int) -> Flow[Tag]:
+        """``DataService.load('ContactGroup', id, ...)``."""
+        return (yield from self._load_tag("tags.get", tag_id))
+
+    def list_tags_page(
+        self, name: str | None, page_size: int, cursor: str | None
+    ) -> Flow[Page[Tag]]:
+        """``DataService.query('ContactGroup', ...)`` by ascending id.
+
+        Keap matches ``GroupName`` case-insensitively with ``%`` as a wildcard; rows that
+        matched only through a wildcard are dropped, so ``name`` is matched exactly
+        (ignoring case). The cursor still follows the unfiltered page.
+        """
+        op = "tags.list"
+        limit, page = ops.check_limit(page_size), ops.page_number(cursor)
+        query = {"GroupName": name} if name is not None else {"Id": "%"}
+        found = yield from self._query(
+            op, "ContactGroup", query, _TAG_FIELDS, limit=limit, page=page, order_by="Id"
+        )
+        tags = [ops.tag_from_row(op, row) for row in found]
+        if name is not None:
+            tags = [tag for tag in tags if tag.name.casefold() == name.casefold()]
+        return Page(tags, ops.next_cursor(page, found, limit))
+
+    def apply_tag(self, tag_id: int, contact_ids: list[int]) -> Flow[ApplyResult]:
+        """One ``ContactService.addToGroup`` per contact.
+
+        Outcomes: ``"SUCCESS"`` (answer ``True``), ``"FAILED"`` (``False``; Keap also
+        answers this for some contacts that already had the tag), ``"NOT_FOUND"`` (a
+        ``[RecordNotFound]`` fault). Other faults (auth, throttling, server) propagate.
+        """
+        op = "tags.apply"
+        outcomes: dict[int, str] = {}
+        for contact_id in dict.fromkeys(contact_ids):
+            outcomes[contact_id] = yield from self._add_to_group(op, contact_id, tag_id)
+        return ApplyResult(tag_id=tag_id, outcomes=outcomes)
+
+    def _add_to_group(self, operation: str, contact_id: int, tag_id: int) -> Flow[str]:
+        try:
+            added = yield from self._call(
+                operation, "ContactService.addToGroup", contact_id, tag_id
+            )
+        except NotFoundError:
+            return "NOT_FOUND"
+        return "SUCCESS" if ops.expect(operation, added, bool) else "FAILED"
+
+    def remove_tag(self, tag_id: int, contact_ids: list[int]) -> Flow[None]:
+        """One ``ContactService.removeFromGroup`` per contact.
+
+        Its boolean answer is ignored: removing a tag a contact does not have is not an
+        error. Faults propagate.
+        """
+        for contact_id in dict.fromkeys(contact_ids):
+            yield from self._call(
+                "tags.remove", "ContactService.removeFromGroup", contact_id, tag_id
+            )
+
+    def tagged_contacts_page(
+        self, tag_id: int, page_size: int, cursor: str | None
+    ) -> Flow[Page[Contact]]:
+        """``ContactGroupAssign`` rows joined with the contact's names and EMAIL1.
+
+        An empty first page is ambiguous over XML-RPC, so the tag's existence is then
+        checked: ``NotFoundError`` for a missing tag, as on REST.
+        """
+        op = "tags.contacts"
+        limit, page = ops.check_limit(page_size), ops.page_number(cursor)
+        query, fields = {"GroupId": tag_id}, _TAGGED_FIELDS
+        found = yield from self._query(
+            op, _ASSIGNED, query, fields, limit=limit, page=page, order_by="ContactId"
+        )
+        if not found and page == 0:
+            yield from self._require(op, "ContactGroup", tag_id)
+        contacts = [ops.tagged_contact(op, row) for row in found]
+        return Page(contacts, ops.next_cursor(page, found, limit))
+
+
+def _set_fields(contact: NewContact) -> dict[str, Any]:
+    """The fields of a new contact that carry a value (``None`` is "not given" on create)."""
+    return {
+        name: value
+        for name in type(contact).model_fields
+        if (value := getattr(contact, name)) is not None
+    }
