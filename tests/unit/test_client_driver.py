@@ -217,3 +217,12 @@ def test_tag_apply_drops_duplicate_ids_but_keeps_order() -> None:
     result = client_for(script).tags.apply(5, [2, 1, 2])
     assert list(result.outcomes) == [2, 1]
     assert b'"contact_ids":["2","1"]' in script.requests[0].content.replace(b" ", b"")
+
+
+def test_transient_invalid_config_faults_are_retried_only_when_idempotent() -> None:
+    policy = RetryPolicy(jitter=lambda cap: cap)
+    fault = ka.ServerError("[InvalidConfig]", status_code=200, fault_tag="InvalidConfig")
+    assert policy.delay(fault, attempt=0, idempotent=True, sent=True) == 0.5
+    assert policy.delay(fault, attempt=0, idempotent=False, sent=True) is None
+    other = ka.ServerError("[Unexpected]", status_code=200, fault_tag="Unexpected")
+    assert policy.delay(other, attempt=0, idempotent=True, sent=True) is None
