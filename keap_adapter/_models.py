@@ -166,6 +166,10 @@ class _ContactFields(_Request):
         dict[Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")], CustomValue] | None
     ) = None
 
+    def changes(self) -> dict[str, Any]:
+        """The fields that were set, as ``{name: value}`` (``email`` folds into EMAIL1)."""
+        return {name: getattr(self, name) for name in sorted(self.model_fields_set - {"email"})}
+
     @model_validator(mode="after")
     def _one_per_slot(self) -> _ContactFields:
         for name in ("email_addresses", "phone_numbers", "addresses"):
@@ -178,21 +182,25 @@ class _ContactFields(_Request):
 class NewContact(_ContactFields):
     """A contact to create. ``email=`` is a shorthand for the EMAIL1 address."""
 
+    email: Email | None = Field(default=None, exclude=True)
+    """The EMAIL1 address: given as a shorthand, or read from ``email_addresses``."""
+
     @model_validator(mode="before")
     @classmethod
     def _email_shorthand(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "email" in data:
-            data = dict(data)
-            email = data.pop("email")
-            if email is not None:
-                others = [e for e in data.get("email_addresses") or () if _slot(e) != "EMAIL1"]
-                data["email_addresses"] = [{"email": email, "field": "EMAIL1"}, *others]
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        addresses = list(data.get("email_addresses") or ())
+        if data.get("email") is not None:
+            others = [e for e in addresses if _get(e, "field", "EMAIL1") != "EMAIL1"]
+            data["email_addresses"] = [{"email": data["email"], "field": "EMAIL1"}, *others]
+        else:
+            first = [e for e in addresses if _get(e, "field", "EMAIL1") == "EMAIL1"]
+            data.pop("email", None)
+            if first:
+                data["email"] = _get(first[0], "email", None)
         return data
-
-    @property
-    def email(self) -> str | None:
-        """The EMAIL1 address, if any."""
-        return _email1(self.email_addresses)
 
 
 class ContactUpdate(_ContactFields):
@@ -202,13 +210,10 @@ class ContactUpdate(_ContactFields):
     the whole list when set, on both backends, so nothing is merged by surprise.
     """
 
-    def changes(self) -> dict[str, Any]:
-        """The fields that were set, as ``{name: value}``."""
-        return {name: getattr(self, name) for name in sorted(self.model_fields_set)}
 
-
-def _slot(item: Any) -> Any:
-    return item.field if isinstance(item, EmailAddress) else (item or {}).get("field", "EMAIL1")
+def _get(item: Any, name: str, default: Any) -> Any:
+    """A part of a slot given either as a model or as a dict."""
+    return item.get(name, default) if isinstance(item, dict) else getattr(item, name, default)
 
 
 def _email1(addresses: list[EmailAddress] | None) -> str | None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from .._models import LENIENT, Contact, NewContact, Tag
+from .._models import LENIENT, Contact, Tag
 from ._base import ContactFilter
 
 # Ask for every field the facade models: which fields v2 returns by default is unconfirmed
@@ -33,11 +33,6 @@ FIELDS = {"fields": ",".join(CONTACT_JSON_FIELDS)}
 # Model field -> update_mask name, where they differ.
 _MASK_NAMES = {"company_name": "company"}
 _PLAIN = ("given_name", "middle_name", "family_name", "job_title")
-
-
-def set_fields(contact: NewContact) -> dict[str, Any]:
-    """The fields of a new contact that were given (unset ones are not sent)."""
-    return {name: getattr(contact, name) for name in sorted(contact.model_fields_set)}
 
 
 def contact_body(fields: dict[str, Any], custom_ids: dict[str, str]) -> dict[str, Any]:

@@ -99,7 +99,7 @@ class RestBackend(Backend):
     # -- contacts -------------------------------------------------------------------------
 
     def create_contact(self, contact: NewContact) -> Flow[Contact]:
-        body = yield from self._body("contacts.create", wire.set_fields(contact))
+        body = yield from self._body("contacts.create", contact.changes())
         call = self._call("contacts.create", "POST", "contacts", idempotent=False, json=body)
         return (yield from self._read_contact(call, (yield from self._object(call))))
 
@@ -156,7 +156,7 @@ class RestBackend(Backend):
     def upsert_contact(self, contact: NewContact, match: str) -> Flow[UpsertResult]:
         if match not in DUPLICATE_OPTIONS:
             raise ValueError(f"match must be one of {DUPLICATE_OPTIONS}, not {match!r}")
-        body = yield from self._body("contacts.upsert", wire.set_fields(contact))
+        body = yield from self._body("contacts.upsert", contact.changes())
         call = self._call(
             "contacts.upsert",
             "POST",

@@ -130,7 +130,7 @@ class XmlRpcBackend(Backend):
     def create_contact(self, contact: NewContact) -> Flow[Contact]:
         """``ContactService.add`` (never deduplicates), then load the stored contact."""
         op = "contacts.create"
-        struct = to_struct(_set_fields(contact), clear_missing_slots=False)
+        struct = to_struct(_given(contact), clear_missing_slots=False)
         new_id = yield from self._call(op, "ContactService.add", struct, idempotent=False)
         return (yield from self._load_contact(op, ops.expect(op, new_id, int)))
 
@@ -200,7 +200,7 @@ class XmlRpcBackend(Backend):
             raise ValueError("upsert matches on email; the contact has no EMAIL1")
         before = yield from self._call(op, "ContactService.findByEmail", contact.email, ["Id"])
         existing = {row.get("Id") for row in ops.rows(op, before)}
-        struct = to_struct(_set_fields(contact), clear_missing_slots=False)
+        struct = to_struct(_given(contact), clear_missing_slots=False)
         answer = yield from self._call(
             op, "ContactService.addWithDupCheck", struct, match, idempotent=False
         )
@@ -322,10 +322,6 @@ class XmlRpcBackend(Backend):
         return Page(contacts, ops.next_cursor(page, found, limit))
 
 
-def _set_fields(contact: NewContact) -> dict[str, Any]:
+def _given(contact: NewContact) -> dict[str, Any]:
     """The fields of a new contact that carry a value (``None`` is "not given" on create)."""
-    return {
-        name: value
-        for name in type(contact).model_fields
-        if (value := getattr(contact, name)) is not None
-    }
+    return {name: value for name, value in contact.changes().items() if value is not None}

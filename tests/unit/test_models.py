@@ -64,3 +64,11 @@ def test_models_are_frozen_values() -> None:
     assert tag == ka.Tag(id=1, name="Lead")
     with pytest.raises(ValueError, match="frozen"):
         tag.name = "x"  # type: ignore[misc]
+
+
+def test_email_is_always_the_email1_address_and_not_sent_twice() -> None:
+    given = ka.NewContact(email_addresses=[ka.EmailAddress(email="x@y.co", field="EMAIL1")])
+    assert given.email == "x@y.co"
+    assert "email" not in given.model_dump()
+    assert "email" not in ka.NewContact(email="a@b.co").changes()
+    assert ka.NewContact(given_name="No email").email is None
