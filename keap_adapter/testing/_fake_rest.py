@@ -1,0 +1,369 @@
+"""The REST v2 face of FakeKeap: routes, paging, filters and Keap's ``Error`` bodies.
+
+The JSON shapes themselves live in ``_fake_rest_json``; this module decides what each
+route does to the store.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import httpx
+
+from ._fake_rest_json import (
+    CONTACT_FIELD_NAMES,
+    MODELLED,
+    RestError,
+    contact_fields,
+    contact_json,
+    is_id,
+    iso,
+    json_object,
+    json_text,
+    tag_json,
+)
+
+if TYPE_CHECKING:
+    from ._fake import Failure, Store
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 1000
+T = TypeVar("T")
+
+# Google-style status names, as Keap's v2 API writes them.
+_STATUS_NAMES = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    409: "ALREADY_EXISTS",
+    500: "INTERNAL",
+    501: "UNIMPLEMENTED",
+    503: "UNAVAILABLE",
+}
+_NEEDS_CONTACT_POINT = (
+    "Contact must contain at least one item in email_addresses, phone_numbers, or addresses"
+)
+
+
+def error_response(status: int, message: str) -> httpx.Response:
+    """Keap's v2 ``Error`` body: ``{code, message, status, details}``."""
+    name = _STATUS_NAMES.get(status) or httpx.codes.get_reason_phrase(status).upper()
+    body = {"code": status, "message": message, "status": name.replace(" ", "_"), "details": []}
+    return httpx.Response(status, json=body)
+
+
+def failure_response(failure: Failure) -> httpx.Response:
+    """The answer to an injected failure; 429 has the gateway's own body (keap-api.md 2.5)."""
+    if failure.status == 429:
+        body = {"code": "429", "message": "Quota Exceeded", "status": "Request Throttled"}
+        response = httpx.Response(429, json={**body, "details": None})
+    else:
+        reason = httpx.codes.get_reason_phrase(failure.status) or "Injected failure"
+        response = error_response(failure.status, reason)
+    response.headers.update(failure.headers)
+    return response
+
+
+@dataclass(frozen=True)
+class _Call:
+    store: Store
+    request: httpx.Request
+    ids: tuple[int, ...]
+
+    def param(self, name: str) -> str | None:
+        value: str | None = self.request.url.params.get(name)
+        return value
+
+    def params(self, name: str) -> list[str]:
+        """A repeated and/or comma-separated query parameter, flattened."""
+        raw = self.request.url.params.get_list(name)
+        return [part.strip() for value in raw for part in value.split(",") if part.strip()]
+
+    def body(self) -> Any:
+        try:
+            return json.loads(self.request.content or b"null")
+        except ValueError as exc:
+            raise RestError(400, f"Invalid JSON payload received: {exc}") from exc
+
+
+def handle(store: Store, request: httpx.Request, resource: str) -> httpx.Response:
+    """Answer one authenticated REST request for ``resource`` (the path after ``/rest/v2/``)."""
+    resource = resource.strip("/")
+    for pattern, methods in _ROUTES:
+        match = pattern.fullmatch(resource)
+        if match is None:
+            continue
+        handler = methods.get(request.method)
+        if handler is None:
+            response = error_response(405, f"Method {request.method} is not allowed here")
+            response.headers["Allow"] = ", ".join(methods)
+            return response
+        try:
+            return handler(_Call(store, request, tuple(int(g) for g in match.groups())))
+        except RestError as exc:
+            return error_response(exc.status, exc.message)
+    return error_response(404, f"No route for {request.method} /rest/v2/{resource}")
+
+
+def _json(status: int, body: dict[str, Any]) -> httpx.Response:
+    return httpx.Response(status, json=body)
+
+
+# paging and filters
+
+
+def _page(call: _Call, items: list[T], key: Callable[[T], int]) -> tuple[list[T], str]:
+    """One page of ``items`` (ascending ``key``) after the cursor; its next_page_token."""
+    raw = call.param("page_size")
+    if raw is not None and not re.fullmatch(r"-?\d+", raw):
+        raise RestError(400, f"Invalid page_size: {raw!r}")
+    size = int(raw or 0)
+    if not 0 <= size <= MAX_PAGE_SIZE:
+        raise RestError(400, f"page_size must be between 0 and {MAX_PAGE_SIZE}")
+    size = size or DEFAULT_PAGE_SIZE  # 0 means "server default", as in Google-style APIs
+    after = _decode_token(call.param("page_token"))
+    rest = [item for item in items if key(item) > after]
+    chunk = rest[:size]
+    return chunk, _encode_token(key(chunk[-1])) if len(rest) > size else ""
+
+
+def _encode_token(after: int) -> str:
+    return base64.urlsafe_b64encode(f"after:{after}".encode()).decode().rstrip("=")
+
+
+def _decode_token(token: str | None) -> int:
+    if not token:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+    except ValueError:  # binascii.Error, UnicodeDecodeError, non-ASCII input
+        text = ""
+    if not re.fullmatch(r"after:\d+", text):
+        raise RestError(400, f"Invalid page_token: {token!r}")
+    return int(text[len("after:") :])
+
+
+def _conditions(call: _Call, allowed: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The ``name==value`` conditions of the ``filter`` query parameter."""
+    conditions = []
+    for part in filter(None, (p.strip() for p in (call.param("filter") or "").split(";"))):
+        name, sep, value = part.partition("==")
+        if not sep or name not in allowed:
+            supported = ", ".join(allowed) or "nothing"
+            raise RestError(400, f"Invalid filter {part!r}; FakeKeap filters on {supported}")
+        conditions.append((name, value))
+    return conditions
+
+
+def _matches(pattern: str, candidates: list[str]) -> bool:
+    """Case-insensitive equality, or prefix match when ``pattern`` ends with ``*``."""
+    wanted = pattern.lower()
+    if wanted.endswith("*"):
+        return any(c.lower().startswith(wanted[:-1]) for c in candidates)
+    return any(c.lower() == wanted for c in candidates)
+
+
+def _contact_values(contact: dict[str, Any], name: str) -> list[str]:
+    if name == "email":
+        return [str(e["email"]) for e in contact.get("email_addresses") or []]
+    return [contact[name]] if contact.get(name) else []
+
+
+def _fields_param(call: _Call) -> set[str] | None:
+    fields = call.params("fields")
+    unknown = [f for f in fields if f not in CONTACT_FIELD_NAMES]
+    if unknown:
+        raise RestError(400, f"Invalid fields: {', '.join(unknown)}")
+    return set(fields) or None
+
+
+# handlers: contacts
+
+
+def _contact_or_404(call: _Call) -> dict[str, Any]:
+    contact = call.store.contact(call.ids[0])
+    if contact is None:
+        raise RestError(404, f"Contact {call.ids[0]} not found")
+    return contact
+
+
+def _list_contacts(call: _Call) -> httpx.Response:
+    if call.param("order_by") not in (None, "", "id", "id asc"):
+        raise RestError(400, "FakeKeap orders contacts by id ascending only")
+    conditions = _conditions(call, ("email", "given_name", "family_name"))
+    fields = _fields_param(call)
+    contacts = [
+        c for c in call.store.all_contacts()
+        if all(_matches(v, _contact_values(c, n)) for n, v in conditions)
+    ]  # fmt: skip
+    page, token = _page(call, contacts, lambda c: int(c["id"]))
+    found = [contact_json(call.store, c, fields) for c in page]
+    return _json(200, {"contacts": found, "next_page_token": token})
+
+
+def _create_contact(call: _Call) -> httpx.Response:
+    store = call.store
+    fields = contact_fields(store, call.body())
+    if not any(fields.get(n) for n in ("email_addresses", "phone_numbers", "addresses")):
+        raise RestError(400, _NEEDS_CONTACT_POINT)
+    option = call.param("duplicate_option")
+    if option is not None and option not in store.DUPLICATE_OPTIONS:
+        raise RestError(400, f"Invalid duplicate_option: {option!r}")
+    shape = _fields_param(call)
+    match = store.find_duplicate(fields, option) if option else None
+    if match is not None:
+        return _json(200, contact_json(store, store.update_contact(match, fields), shape))
+    return _json(201, contact_json(store, store.create_contact(fields), shape))
+
+
+def _get_contact(call: _Call) -> httpx.Response:
+    return _json(200, contact_json(call.store, _contact_or_404(call), _fields_param(call)))
+
+
+def _update_contact(call: _Call) -> httpx.Response:
+    _contact_or_404(call)
+    fields = contact_fields(call.store, call.body())
+    changes = fields
+    if masks := call.params("update_mask"):
+        for name in masks:
+            if name not in MODELLED:
+                problem = "FakeKeap does not model" if name in CONTACT_FIELD_NAMES else "Invalid"
+                raise RestError(400, f"{problem} update_mask {name!r}")
+        # A masked field missing from the body is cleared; unmasked fields are ignored.
+        changes = {MODELLED[n]: fields.get(MODELLED[n]) for n in masks}
+    contact = call.store.update_contact(call.ids[0], changes)
+    return _json(200, contact_json(call.store, contact, _fields_param(call)))
+
+
+def _delete_contact(call: _Call) -> httpx.Response:
+    _contact_or_404(call)
+    call.store.delete_contact(call.ids[0])
+    return httpx.Response(204)
+
+
+def _contact_model(call: _Call) -> httpx.Response:
+    fields = [
+        {"id": str(f["id"]), "label": f["label"], "field_type": f["field_type"],
+         "field_name": f["name"], "record_type": "CONTACT"}
+        for f in sorted(call.store.custom_fields.values(), key=lambda f: int(f["id"]))
+    ]  # fmt: skip
+    return _json(200, {"custom_fields": fields, "optional_properties": []})
+
+
+def _contact_tags(call: _Call) -> httpx.Response:
+    contact_id = int(_contact_or_404(call)["id"])
+    _conditions(call, ())
+    rows = [(t, when) for c, t, when in call.store.assignments() if c == contact_id]
+    page, token = _page(call, rows, lambda row: row[0])
+    tags = [{"tag": tag_json(call.store.tags[t]), "applied_time": iso(when)} for t, when in page]
+    return _json(200, {"tags": tags, "next_page_token": token})
+
+
+# handlers: tags
+
+
+def _tag_or_404(call: _Call) -> dict[str, Any]:
+    tag = call.store.tag(call.ids[0])
+    if tag is None:
+        raise RestError(404, f"Tag {call.ids[0]} not found")
+    return tag
+
+
+def _list_tags(call: _Call) -> httpx.Response:
+    conditions = _conditions(call, ("name",))
+    tags = [
+        t for t in call.store.all_tags() if all(_matches(v, [t["name"]]) for _, v in conditions)
+    ]
+    page, token = _page(call, tags, lambda t: int(t["id"]))
+    return _json(200, {"tags": [tag_json(t) for t in page], "next_page_token": token})
+
+
+def _create_tag(call: _Call) -> httpx.Response:
+    body = json_object(call.body(), "request", frozenset({"name", "description", "category"}))
+    name = json_text("name", body.get("name"))
+    if not name:
+        raise RestError(400, "name is required")
+    name = name[:255]  # Keap saves up to 255 characters of the name
+    category = json_object(body.get("category"), "category", frozenset({"id"}))
+    if category and not is_id(category.get("id")):
+        raise RestError(400, "category.id must be a numeric string")
+    if any(t["name"] == name for t in call.store.tags.values()):
+        raise RestError(409, f"A tag named {name!r} already exists")
+    category_id = int(category["id"]) if category else None
+    tag = call.store.create_tag(
+        name, json_text("description", body.get("description")), category_id
+    )
+    return _json(201, tag_json(tag))
+
+
+def _get_tag(call: _Call) -> httpx.Response:
+    return _json(200, tag_json(_tag_or_404(call)))
+
+
+def _contact_ids(call: _Call) -> list[str]:
+    body = json_object(call.body(), "request", frozenset({"contact_ids"}))
+    ids = body.get("contact_ids")
+    if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
+        raise RestError(400, "contact_ids must be a non-empty array of strings")
+    return ids
+
+
+def _apply_tags(call: _Call) -> httpx.Response:
+    tag_id = int(_tag_or_404(call)["id"])
+    results = {}
+    for raw in _contact_ids(call):
+        found = raw.isdigit() and int(raw) in call.store.contacts
+        if found:
+            call.store.apply(int(raw), tag_id)
+        results[raw] = "SUCCESS" if found else "NOT_FOUND"
+    return _json(200, {"results": results})
+
+
+def _remove_tags(call: _Call) -> httpx.Response:
+    tag_id = int(_tag_or_404(call)["id"])
+    for raw in _contact_ids(call):
+        if raw.isdigit():
+            call.store.remove(int(raw), tag_id)
+    return httpx.Response(204)
+
+
+def _tagged_contacts(call: _Call) -> httpx.Response:
+    tag_id = int(_tag_or_404(call)["id"])
+    _conditions(call, ())
+    rows = [(c, when) for c, t, when in call.store.assignments() if t == tag_id]
+    page, token = _page(call, rows, lambda row: row[0])
+    return _json(200, {"contacts": [_tagged(call.store, *row) for row in page],
+                       "next_page_token": token})  # fmt: skip
+
+
+def _tagged(store: Store, contact_id: int, applied: datetime) -> dict[str, Any]:
+    contact = store.contact(contact_id) or {}
+    emails = store.emails(contact)
+    out = {"id": str(contact_id), "email": emails[0] if emails else None}
+    out |= {k: contact.get(k) for k in ("given_name", "family_name")}
+    return {k: v for k, v in out.items() if v} | {"applied_time": iso(applied)}
+
+
+Handler = Callable[[_Call], httpx.Response]
+_ROUTES: list[tuple[re.Pattern[str], dict[str, Handler]]] = [
+    (re.compile(r"contacts"), {"GET": _list_contacts, "POST": _create_contact}),
+    (re.compile(r"contacts/model"), {"GET": _contact_model}),
+    (
+        re.compile(r"contacts/(\d+)"),
+        {"GET": _get_contact, "PATCH": _update_contact, "DELETE": _delete_contact},
+    ),
+    (re.compile(r"contacts/(\d+)/tags"), {"GET": _contact_tags}),
+    (re.compile(r"tags"), {"GET": _list_tags, "POST": _create_tag}),
+    (re.compile(r"tags/(\d+)"), {"GET": _get_tag}),
+    (re.compile(r"tags/(\d+)/contacts:applyTags"), {"POST": _apply_tags}),
+    (re.compile(r"tags/(\d+)/contacts:removeTags"), {"POST": _remove_tags}),
+    (re.compile(r"tags/(\d+)/contacts"), {"GET": _tagged_contacts}),
+]
