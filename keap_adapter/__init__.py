@@ -13,6 +13,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from ._client import AsyncKeapClient, KeapClient
+from ._config import BackendName
 from ._exceptions import (
     APIError,
     AuthenticationError,
@@ -46,6 +47,7 @@ __all__ = [
     "ApplyResult",
     "AsyncKeapClient",
     "AuthenticationError",
+    "BackendName",
     "BadRequestError",
     "ConfigurationError",
     "ConflictError",

@@ -7,6 +7,7 @@ through both backends and shows the two side by side.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import IO
 
 from ._client import KeapClient
@@ -86,7 +87,7 @@ def run_demo(out: IO[str]) -> int:
     return 0 if same else 1
 
 
-def _table(rows: dict[str, dict[str, str]]) -> str:
+def _table(rows: Mapping[BackendName, dict[str, str]]) -> str:
     fields = list(rows["rest"])
     width = max(len(v) for row in rows.values() for v in row.values())
     lines = [f"{'field':<8} {'REST v2':<{width}}  {'XML-RPC':<{width}}  same"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import httpx
@@ -14,7 +14,7 @@ T = TypeVar("T")
 Answer = httpx.Response | Callable[[httpx.Request], httpx.Response]
 
 
-def drive(backend: Backend, flow: Flow[T], answers: list[Answer]) -> tuple[T, list[Call]]:
+def drive(backend: Backend, flow: Flow[T], answers: Sequence[Answer]) -> tuple[T, list[Call]]:
     """Run ``flow``, answering its calls in order; errors are thrown in as the client does."""
     calls: list[Call] = []
     pending = list(answers)
@@ -22,7 +22,9 @@ def drive(backend: Backend, flow: Flow[T], answers: list[Answer]) -> tuple[T, li
         call = next(flow)
         while True:
             calls.append(call)
-            assert pending, f"flow made an unexpected call: {call.request.method} {call.request.url}"
+            assert pending, (
+                f"flow made an unexpected call: {call.request.method} {call.request.url}"
+            )
             answer = pending.pop(0)
             response = answer(call.request) if callable(answer) else answer
             error = backend.error_for(call, response)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import cast
 
 import pytest
 
 import keap_adapter as ka
+from keap_adapter import BackendName
 from keap_adapter.testing import FakeKeap
 
 
@@ -22,14 +24,14 @@ def sleeps() -> list[float]:
 
 
 @pytest.fixture(params=["rest", "xmlrpc"])
-def backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
+def backend(request: pytest.FixtureRequest) -> BackendName:
+    return cast("BackendName", request.param)
 
 
 @pytest.fixture
-def client(fake: FakeKeap, backend: str, sleeps: list[float]) -> Iterator[ka.KeapClient]:
+def client(fake: FakeKeap, backend: BackendName, sleeps: list[float]) -> Iterator[ka.KeapClient]:
     with ka.KeapClient(
-        backend,  # type: ignore[arg-type]
+        backend,
         fake.api_key,
         transport=fake.transport,
         sleep=sleeps.append,
@@ -39,8 +41,8 @@ def client(fake: FakeKeap, backend: str, sleeps: list[float]) -> Iterator[ka.Kea
 
 
 @pytest.fixture
-def other(fake: FakeKeap, backend: str) -> Iterator[ka.KeapClient]:
+def other(fake: FakeKeap, backend: BackendName) -> Iterator[ka.KeapClient]:
     """A client on the other backend, same store."""
-    name = "xmlrpc" if backend == "rest" else "rest"
-    with ka.KeapClient(name, fake.api_key, transport=fake.transport) as c:  # type: ignore[arg-type]
+    name: BackendName = "xmlrpc" if backend == "rest" else "rest"
+    with ka.KeapClient(name, fake.api_key, transport=fake.transport) as c:
         yield c

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 import keap_adapter as ka
+from keap_adapter import BackendName
 from keap_adapter.testing import FakeKeap
 
 
@@ -181,8 +182,8 @@ def test_bad_input_sends_nothing(fake: FakeKeap, client: ka.KeapClient) -> None:
     assert fake.requests == []
 
 
-def test_a_wrong_key_is_an_authentication_error(fake: FakeKeap, backend: str) -> None:
-    client = ka.KeapClient(backend, "wrong-key", transport=fake.transport)  # type: ignore[arg-type]
+def test_a_wrong_key_is_an_authentication_error(fake: FakeKeap, backend: BackendName) -> None:
+    client = ka.KeapClient(backend, "wrong-key", transport=fake.transport)
     with client, pytest.raises(ka.AuthenticationError) as caught:
         client.contacts.get(1)
     assert "wrong-key" not in str(caught.value)

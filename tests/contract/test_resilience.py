@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 import keap_adapter as ka
+from keap_adapter import BackendName
 from keap_adapter.testing import FakeKeap
 
 
@@ -58,7 +59,7 @@ def test_an_xmlrpc_throttle_fault_is_a_rate_limit(fake: FakeKeap, sleeps: list[f
     assert len(sleeps) == 1
 
 
-def test_from_env_builds_a_working_client(fake: FakeKeap, backend: str) -> None:
+def test_from_env_builds_a_working_client(fake: FakeKeap, backend: BackendName) -> None:
     env = {"KEAP_API_KEY": fake.api_key, "KEAP_BACKEND": backend}
     with ka.KeapClient.from_env(env, transport=fake.transport) as client:
         assert client.backend == backend
@@ -68,9 +69,9 @@ def test_from_env_builds_a_working_client(fake: FakeKeap, backend: str) -> None:
         )
 
 
-def test_the_async_client_has_the_same_surface(fake: FakeKeap, backend: str) -> None:
+def test_the_async_client_has_the_same_surface(fake: FakeKeap, backend: BackendName) -> None:
     async def scenario() -> None:
-        async with ka.AsyncKeapClient(backend, fake.api_key, transport=fake.transport) as client:  # type: ignore[arg-type]
+        async with ka.AsyncKeapClient(backend, fake.api_key, transport=fake.transport) as client:
             created = await client.contacts.create(
                 ka.NewContact(given_name="As", email="as@example.com")
             )
@@ -96,7 +97,7 @@ def test_the_async_client_has_the_same_surface(fake: FakeKeap, backend: str) -> 
     asyncio.run(scenario())
 
 
-def test_async_retries_use_the_injected_sleep(fake: FakeKeap, backend: str) -> None:
+def test_async_retries_use_the_injected_sleep(fake: FakeKeap, backend: BackendName) -> None:
     waited: list[float] = []
 
     async def record(seconds: float) -> None:
@@ -105,7 +106,7 @@ def test_async_retries_use_the_injected_sleep(fake: FakeKeap, backend: str) -> N
     async def scenario() -> None:
         async with ka.AsyncKeapClient(
             backend, fake.api_key, transport=fake.transport, sleep=record
-        ) as client:  # type: ignore[arg-type]
+        ) as client:
             fake.fail(429, times=1, headers={"Retry-After": "2"})
             assert await client.contacts.find_by_email("a@example.com") == []
 

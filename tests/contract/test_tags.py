@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import keap_adapter as ka
+from keap_adapter import BackendName
 
 
 def contacts(client: ka.KeapClient, n: int) -> list[ka.Contact]:
@@ -43,11 +44,11 @@ def test_apply_contact_tags_and_remove(client: ka.KeapClient) -> None:
     assert [c.id for c in client.tags.contacts(tag.id)] == [b.id]
 
 
-def test_apply_in_chunks_reports_every_contact(fake: object, backend: str) -> None:
+def test_apply_in_chunks_reports_every_contact(fake: object, backend: BackendName) -> None:
     from keap_adapter.testing import FakeKeap
 
     assert isinstance(fake, FakeKeap)
-    with ka.KeapClient(backend, fake.api_key, transport=fake.transport, tag_chunk_size=2) as client:  # type: ignore[arg-type]
+    with ka.KeapClient(backend, fake.api_key, transport=fake.transport, tag_chunk_size=2) as client:
         tag = client.tags.create("Chunked")
         people = contacts(client, 5)
         result = client.tags.apply(tag.id, [p.id for p in people])

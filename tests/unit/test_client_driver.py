@@ -14,7 +14,11 @@ import keap_adapter as ka
 from keap_adapter._retry import RetryPolicy, parse_retry_after
 
 KEY = "KeapAK-test-not-a-real-key-0000000000000000"
-CONTACT = {"id": "1", "given_name": "Ada", "email_addresses": [{"email": "a@b.co", "field": "EMAIL1"}]}
+CONTACT = {
+    "id": "1",
+    "given_name": "Ada",
+    "email_addresses": [{"email": "a@b.co", "field": "EMAIL1"}],
+}
 
 
 class Script:
@@ -32,12 +36,16 @@ class Script:
         return answer
 
 
-def client_for(script: Script, sleeps: list[float] | None = None, **opts: object) -> ka.KeapClient:
+def client_for(
+    script: Script, sleeps: list[float] | None = None, max_retries: int = 3
+) -> ka.KeapClient:
     record: Callable[[float], None] = (sleeps if sleeps is not None else []).append
     return ka.KeapClient(
-        "rest", KEY, transport=httpx.MockTransport(script), sleep=record,
-        retry_policy=RetryPolicy(max_retries=int(opts.pop("max_retries", 3)), jitter=lambda cap: cap),  # type: ignore[call-overload]
-        **opts,  # type: ignore[arg-type]
+        "rest",
+        KEY,
+        transport=httpx.MockTransport(script),
+        sleep=record,
+        retry_policy=RetryPolicy(max_retries=max_retries, jitter=lambda cap: cap),
     )
 
 
@@ -72,21 +80,34 @@ def test_one_debug_line_per_request(caplog: pytest.LogCaptureFixture) -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["http://api.infusionsoft.com/crm", "http://10.0.0.1/crm", "ftp://x/y", "https://u:p@h/x", "https://h/x?k=1"]
+    "url",
+    [
+        "http://api.infusionsoft.com/crm",
+        "http://10.0.0.1/crm",
+        "ftp://x/y",
+        "https://u:p@h/x",
+        "https://h/x?k=1",
+    ],
 )
 def test_unsafe_base_urls_are_refused(url: str) -> None:
     with pytest.raises(ka.ConfigurationError):
         ka.KeapClient("rest", KEY, base_url=url)
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:8080/crm", "http://localhost/crm", "http://[::1]:9/crm"])
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8080/crm", "http://localhost/crm", "http://[::1]:9/crm"]
+)
 def test_loopback_http_is_allowed_for_local_fakes(url: str) -> None:
     assert ka.KeapClient("rest", KEY, base_url=url).backend == "rest"
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
-    [(("rest", ""), "API key is required"), (("soap", KEY), "backend must be"), (("rest", "a b"), "white space")],
+    [
+        (("rest", ""), "API key is required"),
+        (("soap", KEY), "backend must be"),
+        (("rest", "a b"), "white space"),
+    ],
 )
 def test_bad_settings_fail_before_any_request(args: tuple[str, str], message: str) -> None:
     with pytest.raises(ka.ConfigurationError, match=message):
@@ -105,7 +126,9 @@ def test_from_env_reads_key_backend_and_base_url() -> None:
 def test_429_waits_for_retry_after_then_succeeds() -> None:
     sleeps: list[float] = []
     script = Script(
-        httpx.Response(429, headers={"Retry-After": "2"}, json={"code": "429", "message": "Quota Exceeded"}),
+        httpx.Response(
+            429, headers={"Retry-After": "2"}, json={"code": "429", "message": "Quota Exceeded"}
+        ),
         httpx.Response(200, json=CONTACT),
     )
     assert client_for(script, sleeps).contacts.get(1).id == 1
@@ -135,13 +158,18 @@ def test_backoff_is_exponential_and_capped_without_a_hint() -> None:
     client_for(script, sleeps).contacts.get(1)
     assert sleeps == [0.5, 1.0, 2.0]
     policy = RetryPolicy(max_retries=20, jitter=lambda cap: cap)
-    assert policy.delay(ka.ServerError("x", status_code=503), attempt=15, idempotent=True, sent=True) == 30.0
+    assert (
+        policy.delay(ka.ServerError("x", status_code=503), attempt=15, idempotent=True, sent=True)
+        == 30.0
+    )
 
 
 def test_jitter_stays_under_the_cap() -> None:
     policy = RetryPolicy()
     for attempt in range(3):
-        delay = policy.delay(ka.ServerError("x", status_code=502), attempt=attempt, idempotent=True, sent=True)
+        delay = policy.delay(
+            ka.ServerError("x", status_code=502), attempt=attempt, idempotent=True, sent=True
+        )
         assert delay is not None and 0 <= delay <= 0.5 * 2**attempt
 
 
@@ -162,7 +190,7 @@ def test_a_create_that_never_connected_is_retried() -> None:
 
 def test_reads_retry_connection_failures_then_raise_transport_error() -> None:
     script = Script(*[httpx.ReadTimeout("slow")] * 4)
-    with pytest.raises(ka.TransportError, match="contacts.get"):
+    with pytest.raises(ka.TransportError, match=r"contacts\.get"):
         client_for(script).contacts.get(1)
     assert len(script.requests) == 4
 
@@ -177,7 +205,10 @@ def test_client_errors_are_not_retried() -> None:
 def test_retry_after_accepts_seconds_and_http_dates() -> None:
     now = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
     assert parse_retry_after("3") == 3.0
-    assert parse_retry_after(format_datetime(now + timedelta(seconds=30), usegmt=True), now=now) == 30.0
+    assert (
+        parse_retry_after(format_datetime(now + timedelta(seconds=30), usegmt=True), now=now)
+        == 30.0
+    )
     assert parse_retry_after("soon") is None
     assert parse_retry_after(None) is None
 
@@ -199,7 +230,10 @@ def test_a_repeating_page_token_is_an_error_not_a_loop() -> None:
         (lambda c: c.tags.apply(1, []), "empty"),
         (lambda c: c.tags.create(""), "non-empty"),
         (lambda c: c.tags.create("x" * 256), "255"),
-        (lambda c: c.contacts.upsert(ka.NewContact(email="a@b.co"), match="phone"), "match must be"),
+        (
+            lambda c: c.contacts.upsert(ka.NewContact(email="a@b.co"), match="phone"),
+            "match must be",
+        ),
         (lambda c: c.contacts.create({"given_name": "A", "shoe_size": 9}), "shoe_size"),
     ],
 )

@@ -35,7 +35,9 @@ def test_new_contact_refuses(fields: dict[str, Any], message: str) -> None:
 
 
 def test_email_shorthand_is_email1_and_keeps_other_slots() -> None:
-    contact = ka.NewContact(email="a@b.co", email_addresses=[{"email": "c@d.co", "field": "EMAIL2"}])
+    contact = ka.NewContact(
+        email="a@b.co", email_addresses=[{"email": "c@d.co", "field": "EMAIL2"}]
+    )
     assert contact.email == "a@b.co"
     assert [e.field for e in contact.email_addresses or []] == ["EMAIL1", "EMAIL2"]
 

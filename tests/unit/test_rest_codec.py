@@ -88,7 +88,9 @@ def test_update_sends_only_changed_fields_in_the_mask(rest: RestBackend) -> None
 
 
 def test_update_of_company_uses_the_schema_mask_name(rest: RestBackend) -> None:
-    _, (call,) = drive(rest, rest.update_contact(7, ka.ContactUpdate(company_name="X")), [ok(contact_json())])
+    _, (call,) = drive(
+        rest, rest.update_contact(7, ka.ContactUpdate(company_name="X")), [ok(contact_json())]
+    )
     assert call.request.url.params.get_list("update_mask") == ["company"]
 
 
@@ -140,8 +142,12 @@ def test_listing_filters_and_pages_with_tokens(rest: RestBackend) -> None:
 
 
 @pytest.mark.parametrize("last", [{"next_page_token": ""}, {"next_page_token": None}, {}])
-def test_an_empty_or_missing_token_ends_the_listing(rest: RestBackend, last: dict[str, Any]) -> None:
-    page, _ = drive(rest, rest.list_contacts_page(ContactFilter(), 10, None), [ok({"contacts": [], **last})])
+def test_an_empty_or_missing_token_ends_the_listing(
+    rest: RestBackend, last: dict[str, Any]
+) -> None:
+    page, _ = drive(
+        rest, rest.list_contacts_page(ContactFilter(), 10, None), [ok({"contacts": [], **last})]
+    )
     assert page.next_cursor is None
 
 
@@ -160,7 +166,10 @@ def test_upsert_uses_duplicate_option_and_reads_201_as_created(rest: RestBackend
 
 
 def test_apply_tag_is_chunked_with_string_ids(rest: RestBackend) -> None:
-    answers = [ok({"results": {"1": "SUCCESS", "2": "SUCCESS"}}), ok({"results": {"3": "NOT_FOUND"}})]
+    answers = [
+        ok({"results": {"1": "SUCCESS", "2": "SUCCESS"}}),
+        ok({"results": {"3": "NOT_FOUND"}}),
+    ]
     result, calls = drive(rest, rest.apply_tag(9, [1, 2, 3]), answers)
     assert [c.request.url.path for c in calls] == ["/crm/rest/v2/tags/9/contacts:applyTags"] * 2
     bodies = [json_body(c) for c in calls]
@@ -179,7 +188,9 @@ def test_remove_tag_is_chunked(rest: RestBackend) -> None:
 def test_contact_tags_follow_every_page(rest: RestBackend) -> None:
     tag = {"id": "3", "name": "Lead", "category": {"id": "5"}}
     answers = [
-        ok({"tags": [{"tag": tag, "applied_time": "2026-01-01T00:00:00Z"}], "next_page_token": "n"}),
+        ok(
+            {"tags": [{"tag": tag, "applied_time": "2026-01-01T00:00:00Z"}], "next_page_token": "n"}
+        ),
         ok({"tags": [{"tag": {**tag, "id": "4", "name": "VIP"}}], "next_page_token": ""}),
     ]
     tags, calls = drive(rest, rest.contact_tags(7), answers)
@@ -198,7 +209,12 @@ def test_tagged_contacts_carry_names_and_email(rest: RestBackend) -> None:
     row = {"id": "1", "email": "a@b.co", "given_name": "A", "family_name": "B"}
     page, _ = drive(rest, rest.tagged_contacts_page(9, 50, None), [ok({"contacts": [row]})])
     (contact,) = page.items
-    assert (contact.id, contact.given_name, contact.family_name, contact.email) == (1, "A", "B", "a@b.co")
+    assert (contact.id, contact.given_name, contact.family_name, contact.email) == (
+        1,
+        "A",
+        "B",
+        "a@b.co",
+    )
 
 
 @pytest.mark.parametrize(
@@ -215,7 +231,9 @@ def test_tagged_contacts_carry_names_and_email(rest: RestBackend) -> None:
         (503, ka.ServerError),
     ],
 )
-def test_error_statuses_map_to_typed_errors(rest: RestBackend, status: int, cls: type[Exception]) -> None:
+def test_error_statuses_map_to_typed_errors(
+    rest: RestBackend, status: int, cls: type[Exception]
+) -> None:
     body = {"code": status, "message": "Nope", "status": "X", "details": []}
     response = httpx.Response(status, json=body, headers={"x-request-id": "r-1"})
     with pytest.raises(cls) as caught:
