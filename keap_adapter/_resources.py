@@ -83,6 +83,13 @@ def _new(contact: NewContact | Mapping[str, Any]) -> NewContact:
     return contact if isinstance(contact, NewContact) else NewContact.model_validate(contact)
 
 
+def _upsertable(contact: NewContact | Mapping[str, Any]) -> NewContact:
+    new = _new(contact)
+    if new.email is None:  # every one of Keap's duplicate checks matches on EMAIL1
+        raise ValueError("upsert matches on the email address; the contact has no EMAIL1")
+    return new
+
+
 def _update(update: ContactUpdate | Mapping[str, Any]) -> ContactUpdate:
     return update if isinstance(update, ContactUpdate) else ContactUpdate.model_validate(update)
 
@@ -134,7 +141,7 @@ class Contacts:
     def upsert(self, contact: NewContact | Mapping[str, Any], match: str = "email") -> UpsertResult:
         """Update the contact matching on ``match`` (``email``, ``email_and_name``,
         ``email_and_name_and_company``) or create it; ``.created`` says which."""
-        return self._c.run(self._b.upsert_contact(_new(contact), _match(match)))
+        return self._c.run(self._b.upsert_contact(_upsertable(contact), _match(match)))
 
     def tags(self, contact_id: int) -> TagList:
         """Every tag applied to a contact."""
@@ -228,7 +235,7 @@ class AsyncContacts:
         self, contact: NewContact | Mapping[str, Any], match: str = "email"
     ) -> UpsertResult:
         """See :meth:`Contacts.upsert`."""
-        return await self._c.run(self._b.upsert_contact(_new(contact), _match(match)))
+        return await self._c.run(self._b.upsert_contact(_upsertable(contact), _match(match)))
 
     async def tags(self, contact_id: int) -> TagList:
         """See :meth:`Contacts.tags`."""
