@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import copy
 import hmac
+import itertools
 import re
 import threading
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -245,6 +245,7 @@ class FakeKeap:
         self.transport = httpx.MockTransport(self.handle)
         self._lock = threading.RLock()
         self._windows: dict[str, tuple[object, int]] = {}
+        self._request_ids = itertools.count(1)
 
     def _clock(self) -> datetime:
         # Looked up on every call, so a test may swap ``fake.now`` at any time.
@@ -336,7 +337,8 @@ class FakeKeap:
         midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time())
         expiry_ms = int(midnight.replace(tzinfo=timezone.utc).timestamp() * 1000)
         return {
-            "x-request-id": str(uuid.uuid4()),
+            # Counted, not random: re-recording the same scenario gives the same ids.
+            "x-request-id": f"fake-{next(self._request_ids):08d}",
             "x-keap-product-spike-limit": "10ps",
             "x-keap-product-throttle-limit": str(_THROTTLE_LIMIT),
             "x-keap-product-throttle-time-unit": "minute",
