@@ -19,6 +19,7 @@ from . import __version__
 from ._client import KeapClient
 from ._exceptions import ConfigurationError, KeapError
 from ._models import NewContact
+from .testing._scenarios import SCENARIOS
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -47,6 +48,16 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--api-key", default="fake-keap-api-key", help="the key the fake accepts")
     serve.set_defaults(handler=_serve)
+    record = commands.add_parser("record", help="record a scenario into a cassette file")
+    record.add_argument("scenario", choices=sorted(SCENARIOS))
+    record.add_argument("--backend", choices=("rest", "xmlrpc"), required=True)
+    record.add_argument("--out", default="fixtures/scenarios", help="directory of the cassette")
+    record.add_argument(
+        "--fake",
+        action="store_true",
+        help="record on the embedded fake, not KEAP_API_KEY's account",
+    )
+    record.set_defaults(handler=_record)
     _account_commands(commands)
     return parser
 
@@ -145,6 +156,12 @@ def _serve(args: argparse.Namespace) -> int:
                 time.sleep(3600)
         except KeyboardInterrupt:
             return 0
+
+
+def _record(args: argparse.Namespace) -> int:
+    from .testing._record import record_scenario  # noqa: PLC0415
+
+    return _print(record_scenario(args.scenario, args.backend, args.out, fake=args.fake))
 
 
 def _demo(args: argparse.Namespace) -> int:  # noqa: ARG001 - every handler takes the args

@@ -25,7 +25,7 @@ from typing import Any
 
 from lxml import etree
 
-__all__ = ["XmlRpcFault", "XmlRpcParseError", "dumps_call", "loads_response"]
+__all__ = ["XmlRpcFault", "XmlRpcParseError", "dumps_call", "loads_call", "loads_response"]
 
 _INT32 = (-(2**31), 2**31 - 1)
 # The characters XML 1.0 cannot carry; stdlib dumps would write them and produce a body
@@ -135,17 +135,48 @@ def loads_response(body: bytes) -> Any:
     Raises :class:`XmlRpcParseError` for anything unreadable: not XML, a DOCTYPE (refused
     without expanding an entity), a missing ``<params>``, an unknown type tag, a bad literal.
     """
+    root = _document(body, "responses")
+    try:
+        return _response_value(root)
+    except (ValueError, TypeError, KeyError, IndexError, ArithmeticError) as exc:
+        raise XmlRpcParseError(f"not an XML-RPC response: {exc}") from None
+
+
+def loads_call(body: bytes) -> tuple[str, tuple[Any, ...]]:
+    """The method name and params of a ``<methodCall>``, read with the same hardened parser.
+
+    The params are what ``xmlrpc.client.loads(body, use_builtin_types=True)`` gives (``<i4>``
+    and ``<int>`` both int, a bare or empty ``<value/>`` the empty string). Raises
+    :class:`XmlRpcParseError` for anything that is not a readable method call.
+    """
+    root = _document(body, "calls")
+    try:
+        return _call_value(root)
+    except (ValueError, TypeError, KeyError, IndexError, ArithmeticError) as exc:
+        raise XmlRpcParseError(f"not an XML-RPC call: {exc}") from None
+
+
+def _document(body: bytes, what: str) -> Any:
     try:
         root = etree.fromstring(body, _parser())
     except etree.XMLSyntaxError as exc:
         raise XmlRpcParseError(f"not well-formed XML: {exc}") from None
     docinfo: Any = root.getroottree().docinfo  # lxml-stubs lack ``doctype``
     if docinfo.doctype:
-        raise XmlRpcParseError("refused: XML-RPC responses never carry a DOCTYPE")
-    try:
-        return _response_value(root)
-    except (ValueError, TypeError, KeyError, IndexError, ArithmeticError) as exc:
-        raise XmlRpcParseError(f"not an XML-RPC response: {exc}") from None
+        raise XmlRpcParseError(f"refused: XML-RPC {what} never carry a DOCTYPE")
+    return root
+
+
+def _call_value(root: Any) -> tuple[str, tuple[Any, ...]]:
+    if root.tag != "methodCall":
+        raise ValueError("expected <methodCall>")
+    name = _only(root, "methodName").text or ""
+    if not name:
+        raise ValueError("empty <methodName>")
+    params = root.find("params")
+    if params is None:
+        return name, ()
+    return name, tuple(_value(_only(param, "value")) for param in params.findall("param"))
 
 
 def _response_value(root: Any) -> Any:

@@ -9,6 +9,7 @@ import pytest
 import keap_adapter as ka
 from keap_adapter import BackendName
 from keap_adapter.testing import FakeKeap
+from tests.contract.conftest import Sent
 
 
 def full_contact() -> ka.NewContact:
@@ -120,15 +121,17 @@ def test_find_by_email(client: ka.KeapClient) -> None:
     assert client.contacts.find_by_email("nobody@example.com") == []
 
 
-def test_list_pages_lazily_through_everything(fake: FakeKeap, client: ka.KeapClient) -> None:
+def test_list_pages_lazily_through_everything(
+    fake: FakeKeap, client: ka.KeapClient, sent: Sent
+) -> None:
     ids = [
         client.contacts.create(ka.NewContact(given_name=f"P{i}", email=f"p{i}@example.com")).id
         for i in range(5)
     ]
-    before = len(fake.requests)
+    before = len(sent.requests)
     listing = client.contacts.list(page_size=2)
     first = next(listing)
-    assert len(fake.requests) == before + 1  # one page fetched, not all of them
+    assert len(sent.requests) == before + 1  # one page fetched, not all of them
     assert [first.id, *(c.id for c in listing)] == ids  # ascending id, nothing dropped or repeated
 
 
@@ -174,16 +177,18 @@ def test_a_contact_written_on_one_backend_reads_equal_on_the_other(
     assert client.contacts.get(created.id) == updated
 
 
-def test_bad_input_sends_nothing(fake: FakeKeap, client: ka.KeapClient) -> None:
+def test_bad_input_sends_nothing(fake: FakeKeap, client: ka.KeapClient, sent: Sent) -> None:
     with pytest.raises(ValueError, match="at most 40"):
         client.contacts.create({"given_name": "x" * 41, "email": "a@b.co"})
     with pytest.raises(ValueError, match="XML cannot carry"):
         client.contacts.update(1, {"family_name": "nul\x00"})
-    assert fake.requests == []
+    assert sent.requests == []
 
 
-def test_a_wrong_key_is_an_authentication_error(fake: FakeKeap, backend: BackendName) -> None:
-    client = ka.KeapClient(backend, "wrong-key", transport=fake.transport)
+def test_a_wrong_key_is_an_authentication_error(
+    fake: FakeKeap, backend: BackendName, transport: Sent
+) -> None:
+    client = ka.KeapClient(backend, "wrong-key", transport=transport)
     with client, pytest.raises(ka.AuthenticationError) as caught:
         client.contacts.get(1)
     assert "wrong-key" not in str(caught.value)

@@ -9,6 +9,7 @@ import pytest
 import keap_adapter as ka
 from keap_adapter import BackendName
 from keap_adapter.testing import FakeKeap
+from tests.contract.conftest import Sent
 
 
 def test_429_waits_for_retry_after_then_succeeds(
@@ -49,19 +50,21 @@ def test_a_503_on_create_is_not_resent(fake: FakeKeap, client: ka.KeapClient) ->
     )  # nothing half-done, no duplicate
 
 
-def test_an_xmlrpc_throttle_fault_is_a_rate_limit(fake: FakeKeap, sleeps: list[float]) -> None:
+def test_an_xmlrpc_throttle_fault_is_a_rate_limit(
+    fake: FakeKeap, sleeps: list[float], transport: Sent
+) -> None:
     fault = "com.infusionsoft.throttle.ThrottlingException: Maximum number of threads throttled"
     fake.fail(200, times=1, fault=fault)
-    with ka.KeapClient(
-        "xmlrpc", fake.api_key, transport=fake.transport, sleep=sleeps.append
-    ) as client:
+    with ka.KeapClient("xmlrpc", fake.api_key, transport=transport, sleep=sleeps.append) as client:
         assert client.contacts.find_by_email("x@example.com") == []
     assert len(sleeps) == 1
 
 
-def test_from_env_builds_a_working_client(fake: FakeKeap, backend: BackendName) -> None:
+def test_from_env_builds_a_working_client(
+    fake: FakeKeap, backend: BackendName, transport: Sent
+) -> None:
     env = {"KEAP_API_KEY": fake.api_key, "KEAP_BACKEND": backend}
-    with ka.KeapClient.from_env(env, transport=fake.transport) as client:
+    with ka.KeapClient.from_env(env, transport=transport) as client:
         assert client.backend == backend
         assert (
             client.contacts.create(ka.NewContact(email="env@example.com")).email
@@ -69,9 +72,11 @@ def test_from_env_builds_a_working_client(fake: FakeKeap, backend: BackendName) 
         )
 
 
-def test_the_async_client_has_the_same_surface(fake: FakeKeap, backend: BackendName) -> None:
+def test_the_async_client_has_the_same_surface(
+    fake: FakeKeap, backend: BackendName, transport: Sent
+) -> None:
     async def scenario() -> None:
-        async with ka.AsyncKeapClient(backend, fake.api_key, transport=fake.transport) as client:
+        async with ka.AsyncKeapClient(backend, fake.api_key, transport=transport) as client:
             created = await client.contacts.create(
                 ka.NewContact(given_name="As", email="as@example.com")
             )
@@ -97,7 +102,9 @@ def test_the_async_client_has_the_same_surface(fake: FakeKeap, backend: BackendN
     asyncio.run(scenario())
 
 
-def test_async_retries_use_the_injected_sleep(fake: FakeKeap, backend: BackendName) -> None:
+def test_async_retries_use_the_injected_sleep(
+    fake: FakeKeap, backend: BackendName, transport: Sent
+) -> None:
     waited: list[float] = []
 
     async def record(seconds: float) -> None:
@@ -105,7 +112,7 @@ def test_async_retries_use_the_injected_sleep(fake: FakeKeap, backend: BackendNa
 
     async def scenario() -> None:
         async with ka.AsyncKeapClient(
-            backend, fake.api_key, transport=fake.transport, sleep=record
+            backend, fake.api_key, transport=transport, sleep=record
         ) as client:
             fake.fail(429, times=1, headers={"Retry-After": "2"})
             assert await client.contacts.find_by_email("a@example.com") == []

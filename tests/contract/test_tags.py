@@ -6,6 +6,7 @@ import pytest
 
 import keap_adapter as ka
 from keap_adapter import BackendName
+from tests.contract.conftest import Sent
 
 
 def contacts(client: ka.KeapClient, n: int) -> list[ka.Contact]:
@@ -44,11 +45,13 @@ def test_apply_contact_tags_and_remove(client: ka.KeapClient) -> None:
     assert [c.id for c in client.tags.contacts(tag.id)] == [b.id]
 
 
-def test_apply_in_chunks_reports_every_contact(fake: object, backend: BackendName) -> None:
+def test_apply_in_chunks_reports_every_contact(
+    fake: object, backend: BackendName, transport: Sent
+) -> None:
     from keap_adapter.testing import FakeKeap
 
     assert isinstance(fake, FakeKeap)
-    with ka.KeapClient(backend, fake.api_key, transport=fake.transport, tag_chunk_size=2) as client:
+    with ka.KeapClient(backend, fake.api_key, transport=transport, tag_chunk_size=2) as client:
         tag = client.tags.create("Chunked")
         people = contacts(client, 5)
         result = client.tags.apply(tag.id, [p.id for p in people])
