@@ -1,4 +1,7 @@
-"""The pytest plugin: ``keap_cassette`` records once, replays offline, blocks the network."""
+"""The pytest plugin: ``keap_cassette`` records once, replays offline, blocks the network.
+
+The inner pytest runs in a subprocess: an in-process run swaps modules (httpcore) under httpx.
+"""
 
 from __future__ import annotations
 
@@ -35,12 +38,12 @@ def test_record_once_then_replay_with_the_server_gone(
     fake = FakeKeap(api_key="KeapAK-plugin-test-key-0000000000000000000000")
     with fake.serve() as server:
         monkeypatch.setenv("FAKE_BASE_URL", f"{server.url}/crm")
-        pytester.runpytest("--keap-record-mode=once").assert_outcomes(passed=1)
+        pytester.runpytest_subprocess("--keap-record-mode=once").assert_outcomes(passed=1)
     cassette = pytester.path / "fixtures" / "test_signup" / "test_signup.json"
     assert cassette.is_file()
     assert "KeapAK-plugin" not in cassette.read_text()
     # the server is gone: only the cassette can answer now
-    pytester.runpytest().assert_outcomes(passed=1)
+    pytester.runpytest_subprocess().assert_outcomes(passed=1)
 
 
 def test_replay_without_a_recording_fails_and_names_the_request(
@@ -48,7 +51,7 @@ def test_replay_without_a_recording_fails_and_names_the_request(
 ) -> None:
     pytester.makepyfile(test_signup=TEST_FILE.format(backend="rest"))
     monkeypatch.setenv("FAKE_BASE_URL", "http://127.0.0.1:9/crm")
-    result = pytester.runpytest()
+    result = pytester.runpytest_subprocess()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*CassetteMiss*POST /crm/rest/v2/contacts*"])
 
