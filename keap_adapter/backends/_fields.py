@@ -76,6 +76,25 @@ def to_struct(fields: dict[str, Any], *, clear_missing_slots: bool) -> dict[str,
     return struct
 
 
+def full_struct(contact: dict[str, Any]) -> dict[str, Any]:
+    """A model-shaped contact (``Contact.model_dump()``) as the full XML-RPC ``Contact``
+    struct Keap would answer, read-only fields included and empty fields left out."""
+    writable = {k: contact[k] for k in WRITABLE if k in contact}
+    struct = to_struct(writable, clear_missing_slots=False)
+    struct["Id"] = contact["id"]
+    struct["Groups"] = ",".join(str(t) for t in contact.get("tag_ids") or [])
+    for xml_name in ("DateCreated", "LastUpdated"):
+        stamp = contact.get(READ_ONLY[xml_name])
+        struct[xml_name] = aware_to_eastern(stamp) if stamp is not None else None
+    return {k: v for k, v in struct.items() if v not in ("", None)}
+
+
+WRITABLE = (
+    "given_name", "middle_name", "family_name", "company_name", "job_title",
+    "email_addresses", "phone_numbers", "addresses", "birth_date", "custom_fields",
+)  # fmt: skip
+
+
 def _plain(value: Any) -> Any:
     if value is None:
         return ""

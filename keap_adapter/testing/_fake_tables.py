@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ..backends._fields import CONTACT_FIELDS, READ_ONLY, aware_to_eastern, from_struct, to_struct
+from ..backends._fields import (
+    CONTACT_FIELDS,
+    READ_ONLY,
+    WRITABLE,
+    aware_to_eastern,
+    from_struct,
+    full_struct,
+)
 
 if TYPE_CHECKING:
     from ._fake import Store
@@ -113,19 +120,7 @@ class Table:
 
 def contact_struct(contact: Row) -> Row:
     """A canonical contact as a full ``Contact`` struct, empty fields left out."""
-    writable = {k: contact[k] for k in _WRITABLE if k in contact}
-    struct = to_struct(writable, clear_missing_slots=False)
-    struct["Id"] = contact["id"]
-    struct["Groups"] = ",".join(str(t) for t in contact.get("tag_ids") or [])
-    struct["DateCreated"] = aware_to_eastern(contact["create_time"])
-    struct["LastUpdated"] = aware_to_eastern(contact["update_time"])
-    return {k: v for k, v in struct.items() if v not in ("", None)}
-
-
-_WRITABLE = (
-    "given_name", "middle_name", "family_name", "company_name", "job_title",
-    "email_addresses", "phone_numbers", "addresses", "birth_date", "custom_fields",
-)  # fmt: skip
+    return full_struct(contact)
 
 
 def contact_writes(store: Store, record_id: int | None, struct: Row) -> Row:
@@ -138,7 +133,7 @@ def contact_writes(store: Store, record_id: int | None, struct: Row) -> Row:
     base = CONTACT.load(store, record_id) if record_id is not None else {}
     base = {k: v for k, v in base.items() if k not in READ_ONLY}
     merged = from_struct(base | {k: _column_value(k, v) for k, v in struct.items()})
-    return {k: merged.get(k) for k in _WRITABLE}
+    return {k: merged.get(k) for k in WRITABLE}
 
 
 def _column_value(name: str, value: Any) -> Any:
