@@ -8,9 +8,11 @@ the response back in, or throws the typed error in, until the flow returns.
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import logging
 import time
+import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, TypeVar
@@ -31,10 +33,23 @@ PageFlow = Callable[[str | None], Flow[Page[Item]]]
 logger = logging.getLogger("keap_adapter")
 
 
+XMLRPC_SHUTDOWN = (
+    "Keap's XML-RPC API shuts down on 2026-12-31; switch to backend='rest' "
+    "(keap_adapter.migration and the README's 'Migrating from XML-RPC' show how)"
+)
+
+
+@functools.cache
+def _warn_xmlrpc_shutdown() -> None:
+    # Cached: once per process, however many clients are made.
+    warnings.warn(XMLRPC_SHUTDOWN, DeprecationWarning, stacklevel=5)
+
+
 def make_backend(settings: Settings) -> Backend:
     """The codec for ``settings.backend``."""
     if settings.backend == "rest":
         return RestBackend(url=settings.rest_url, tag_chunk_size=settings.tag_chunk_size)
+    _warn_xmlrpc_shutdown()
     from .backends.xmlrpc import XmlRpcBackend  # noqa: PLC0415 - only XML-RPC users pay for it
 
     key_param: str = settings.api_key if settings.key_in_body else KEY_PLACEHOLDER

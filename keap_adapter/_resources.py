@@ -73,6 +73,19 @@ def _contact_filter(
     return ContactFilter(email=email, given_name=given_name, family_name=family_name)
 
 
+def _tag_changes(
+    name: str | None, description: str | None, category_id: int | None
+) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    if name is not None:
+        changes["name"] = check_tag_name(name)
+    if description is not None:
+        changes["description"] = _TEXT.validate_python(description)
+    if category_id is not None:
+        changes["category_id"] = check_id(category_id, "category_id")
+    return changes
+
+
 def _match(match: str) -> str:
     if match not in MATCH_OPTIONS:
         raise ValueError(f"match must be one of {sorted(MATCH_OPTIONS)}, not {match!r}")
@@ -167,6 +180,23 @@ class Tags:
         """Load a tag; ``NotFoundError`` if there is none."""
         return self._c.run(self._b.get_tag(check_id(tag_id)))
 
+    def update(
+        self,
+        tag_id: int,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        category_id: int | None = None,
+    ) -> Tag:
+        """Change the given fields only (``None`` leaves a field alone; ``""`` clears the
+        description)."""
+        changes = _tag_changes(name, description, category_id)
+        return self._c.run(self._b.update_tag(check_id(tag_id), changes))
+
+    def delete(self, tag_id: int) -> None:
+        """Delete a tag, and with it every application of it to a contact."""
+        self._c.run(self._b.delete_tag(check_id(tag_id)))
+
     def list(self, *, name: str | None = None, page_size: int | None = None) -> Iterator[Tag]:
         """Every tag (or those named exactly ``name``), fetched lazily page by page."""
         name = None if name is None else check_tag_name(name)
@@ -260,6 +290,22 @@ class AsyncTags:
     async def get(self, tag_id: int) -> Tag:
         """See :meth:`Tags.get`."""
         return await self._c.run(self._b.get_tag(check_id(tag_id)))
+
+    async def update(
+        self,
+        tag_id: int,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        category_id: int | None = None,
+    ) -> Tag:
+        """See :meth:`Tags.update`."""
+        changes = _tag_changes(name, description, category_id)
+        return await self._c.run(self._b.update_tag(check_id(tag_id), changes))
+
+    async def delete(self, tag_id: int) -> None:
+        """See :meth:`Tags.delete`."""
+        await self._c.run(self._b.delete_tag(check_id(tag_id)))
 
     def list(self, *, name: str | None = None, page_size: int | None = None) -> AsyncIterator[Tag]:
         """See :meth:`Tags.list`; an async iterator."""

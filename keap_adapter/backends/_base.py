@@ -12,7 +12,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Generator
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import httpx
 
@@ -111,6 +111,14 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def get_tag(self, tag_id: int) -> Flow[Tag]:
         """Load one tag."""
+
+    @abc.abstractmethod
+    def update_tag(self, tag_id: int, changes: dict[str, Any]) -> Flow[Tag]:
+        """Change only the named fields (``name``, ``description``, ``category_id``)."""
+
+    @abc.abstractmethod
+    def delete_tag(self, tag_id: int) -> Flow[None]:
+        """Delete a tag (and so every application of it); ``NotFoundError`` if there is none."""
 
     @abc.abstractmethod
     def list_tags_page(

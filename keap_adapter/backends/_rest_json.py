@@ -134,9 +134,9 @@ def contact_filter(where: ContactFilter) -> str:
     return ";".join(conditions)
 
 
-def tag_body(name: str, description: str | None, category_id: int | None) -> dict[str, Any]:
-    """A ``CreateUpdateTagRequest`` body."""
-    body: dict[str, Any] = {"name": name}
+def tag_body(name: str | None, description: str | None, category_id: int | None) -> dict[str, Any]:
+    """A ``CreateUpdateTagRequest`` body (fields that are ``None`` are left out)."""
+    body: dict[str, Any] = {} if name is None else {"name": name}
     if description is not None:
         body["description"] = description
     if category_id is not None:

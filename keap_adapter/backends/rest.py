@@ -206,6 +206,17 @@ class RestBackend(Backend):
         call = self._call("tags.get", "GET", f"tags/{_id(tag_id)}")
         return self._parse(call, (yield from self._object(call)), wire.tag_from_json)
 
+    def update_tag(self, tag_id: int, changes: dict[str, Any]) -> Flow[Tag]:
+        body = wire.tag_body(
+            changes.get("name"), changes.get("description"), changes.get("category_id")
+        )
+        mask = [("update_mask", "category" if k == "category_id" else k) for k in changes]
+        call = self._call("tags.update", "PATCH", f"tags/{_id(tag_id)}", params=mask, json=body)
+        return self._parse(call, (yield from self._object(call)), wire.tag_from_json)
+
+    def delete_tag(self, tag_id: int) -> Flow[None]:
+        yield self._call("tags.delete", "DELETE", f"tags/{_id(tag_id)}")
+
     def list_tags_page(
         self, name: str | None, page_size: int, cursor: str | None
     ) -> Flow[Page[Tag]]:

@@ -249,6 +249,27 @@ class XmlRpcBackend(Backend):
         """``DataService.load('ContactGroup', id, ...)``."""
         return (yield from self._load_tag("tags.get", tag_id))
 
+    def update_tag(self, tag_id: int, changes: dict[str, Any]) -> Flow[Tag]:
+        """``DataService.update('ContactGroup', id, ...)`` with only the changed columns."""
+        op = "tags.update"
+        columns = {"name": "GroupName", "description": "GroupDescription",
+                   "category_id": "GroupCategoryId"}  # fmt: skip
+        values = {columns[k]: ("" if v is None else v) for k, v in changes.items()}
+        if values:
+            updated = yield from self._call(
+                op, "DataService.update", "ContactGroup", tag_id, values
+            )
+            ops.expect(op, updated, int)
+        return (yield from self._load_tag(op, tag_id))
+
+    def delete_tag(self, tag_id: int) -> Flow[None]:
+        """``DataService.delete('ContactGroup', id)``; ``False`` is ``NotFoundError``."""
+        op = "tags.delete"
+        deleted = yield from self._call(op, "DataService.delete", "ContactGroup", tag_id)
+        if not ops.expect(op, deleted, bool):
+            raise NotFoundError(f"tag {tag_id} was not deleted (no such tag)", operation=op,
+                                backend=self.name, status_code=200)  # fmt: skip
+
     def list_tags_page(
         self, name: str | None, page_size: int, cursor: str | None
     ) -> Flow[Page[Tag]]:

@@ -286,22 +286,61 @@ def _list_tags(call: _Call) -> httpx.Response:
     return _json(200, {"tags": [tag_json(t) for t in page], "next_page_token": token})
 
 
+_TAG_FIELDS = frozenset({"name", "description", "category"})
+
+
+def _tag_body(call: _Call, *, exclude: int | None = None) -> dict[str, Any]:
+    """A ``CreateUpdateTagRequest`` as store fields (name unique, category id numeric)."""
+    body = json_object(call.body(), "request", _TAG_FIELDS)
+    out: dict[str, Any] = {}
+    if "name" in body:
+        name = json_text("name", body.get("name"))
+        if not name:
+            raise RestError(400, "name is required")
+        out["name"] = name[:255]  # Keap saves up to 255 characters of the name
+        if any(t["name"] == out["name"] and t["id"] != exclude for t in call.store.tags.values()):
+            raise RestError(409, f"A tag named {out['name']!r} already exists")
+    if "description" in body:
+        out["description"] = json_text("description", body.get("description"))
+    if "category" in body:
+        category = json_object(body.get("category"), "category", frozenset({"id"}))
+        if category and not is_id(category.get("id")):
+            raise RestError(400, "category.id must be a numeric string")
+        out["category_id"] = int(category["id"]) if category else None
+    return out
+
+
 def _create_tag(call: _Call) -> httpx.Response:
-    body = json_object(call.body(), "request", frozenset({"name", "description", "category"}))
-    name = json_text("name", body.get("name"))
-    if not name:
+    fields = _tag_body(call)
+    if "name" not in fields:
         raise RestError(400, "name is required")
-    name = name[:255]  # Keap saves up to 255 characters of the name
-    category = json_object(body.get("category"), "category", frozenset({"id"}))
-    if category and not is_id(category.get("id")):
-        raise RestError(400, "category.id must be a numeric string")
-    if any(t["name"] == name for t in call.store.tags.values()):
-        raise RestError(409, f"A tag named {name!r} already exists")
-    category_id = int(category["id"]) if category else None
     tag = call.store.create_tag(
-        name, json_text("description", body.get("description")), category_id
+        fields["name"], fields.get("description"), fields.get("category_id")
     )
     return _json(201, tag_json(tag))
+
+
+def _update_tag(call: _Call) -> httpx.Response:
+    """PATCH: with ``update_mask`` only the masked fields change (absent from the body:
+    cleared); without it every field in the body changes."""
+    tag_id = int(_tag_or_404(call)["id"])
+    fields = _tag_body(call, exclude=tag_id)
+    mask = call.params("update_mask")
+    if mask:
+        unknown = set(mask) - _TAG_FIELDS
+        if unknown:
+            raise RestError(400, f"unknown update_mask fields: {sorted(unknown)}")
+        named = {"category_id" if m == "category" else m for m in mask}
+        fields = {k: fields.get(k) for k in named}
+    if fields.get("name", "") is None:
+        raise RestError(400, "name cannot be cleared")
+    call.store.update_tag(tag_id, fields)
+    return _json(200, tag_json(_tag_or_404(call)))
+
+
+def _delete_tag(call: _Call) -> httpx.Response:
+    call.store.delete_tag(int(_tag_or_404(call)["id"]))
+    return httpx.Response(204)
 
 
 def _get_tag(call: _Call) -> httpx.Response:
@@ -362,7 +401,7 @@ _ROUTES: list[tuple[re.Pattern[str], dict[str, Handler]]] = [
     ),
     (re.compile(r"contacts/(\d+)/tags"), {"GET": _contact_tags}),
     (re.compile(r"tags"), {"GET": _list_tags, "POST": _create_tag}),
-    (re.compile(r"tags/(\d+)"), {"GET": _get_tag}),
+    (re.compile(r"tags/(\d+)"), {"GET": _get_tag, "PATCH": _update_tag, "DELETE": _delete_tag}),
     (re.compile(r"tags/(\d+)/contacts:applyTags"), {"POST": _apply_tags}),
     (re.compile(r"tags/(\d+)/contacts:removeTags"), {"POST": _remove_tags}),
     (re.compile(r"tags/(\d+)/contacts"), {"GET": _tagged_contacts}),

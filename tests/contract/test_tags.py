@@ -90,3 +90,24 @@ def test_tags_applied_on_one_backend_show_on_the_other(
 def test_get_of_a_missing_tag_is_not_found(client: ka.KeapClient) -> None:
     with pytest.raises(ka.NotFoundError, match=r"tags\.get"):
         client.tags.get(424242)
+
+
+def test_update_changes_only_the_given_fields(client: ka.KeapClient) -> None:
+    tag = client.tags.create("Lead", description="From the web form")
+    renamed = client.tags.update(tag.id, name="Hot lead")
+    assert (renamed.name, renamed.description) == ("Hot lead", "From the web form")
+    assert client.tags.get(tag.id) == renamed
+    described = client.tags.update(tag.id, description="Called back")
+    assert (described.name, described.description) == ("Hot lead", "Called back")
+
+
+def test_delete_removes_the_tag_and_its_applications(client: ka.KeapClient) -> None:
+    tag = client.tags.create("Temporary")
+    (person,) = contacts(client, 1)
+    client.tags.apply(tag.id, [person.id])
+    client.tags.delete(tag.id)
+    with pytest.raises(ka.NotFoundError, match=r"tags\.get"):
+        client.tags.get(tag.id)
+    assert client.contacts.tags(person.id) == []
+    with pytest.raises(ka.NotFoundError, match=r"tags\.delete"):
+        client.tags.delete(tag.id)

@@ -264,3 +264,18 @@ def test_a_success_body_that_does_not_fit_is_a_validation_error(rest: RestBacken
 def test_unknown_fields_in_answers_are_tolerated(rest: RestBackend) -> None:
     contact, _ = drive(rest, rest.get_contact(7), [ok(contact_json(brand_new_field={"x": 1}))])
     assert contact.id == 7
+
+
+def test_update_tag_masks_only_the_changed_fields(rest: RestBackend) -> None:
+    answer = ok({"id": "9", "name": "New", "category": {"id": "2"}})
+    tag, (call,) = drive(rest, rest.update_tag(9, {"name": "New", "category_id": 2}), [answer])
+    assert call.request.method == "PATCH"
+    assert call.request.url.params.get_list("update_mask") == ["name", "category"]
+    assert json_body(call) == {"name": "New", "category": {"id": "2"}}
+    assert_fits("CreateUpdateTagRequest", json_body(call))
+    assert tag.name == "New"
+
+
+def test_delete_tag(rest: RestBackend) -> None:
+    _, (call,) = drive(rest, rest.delete_tag(9), [httpx.Response(204)])
+    assert (call.request.method, call.request.url.path) == ("DELETE", "/crm/rest/v2/tags/9")

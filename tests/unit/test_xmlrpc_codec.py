@@ -582,3 +582,22 @@ def test_the_constructor_is_keyword_only_and_checks_page_size() -> None:
         XmlRpcBackend(URL, KEY)  # type: ignore[call-arg]
     with pytest.raises(ValueError, match="page_size"):
         XmlRpcBackend(url=URL, key_param=KEY, page_size=5000)
+
+
+def test_update_tag_writes_only_the_changed_columns_then_loads(xb: XmlRpcBackend) -> None:
+    row = {"Id": 9, "GroupName": "New", "GroupDescription": "d"}
+    tag, calls = drive(xb, xb.update_tag(9, {"name": "New", "description": None}), [ok(9), ok(row)])
+    assert sent(calls[0])[1][1:] == (
+        "ContactGroup",
+        9,
+        {"GroupName": "New", "GroupDescription": ""},
+    )
+    assert methods(calls) == ["DataService.update", "DataService.load"]
+    assert tag.name == "New"
+
+
+def test_delete_tag_false_is_not_found(xb: XmlRpcBackend) -> None:
+    _, calls = drive(xb, xb.delete_tag(9), [ok(True)])
+    assert sent(calls[0]) == ("DataService.delete", (KEY, "ContactGroup", 9))
+    with pytest.raises(ka.NotFoundError, match=r"tags\.delete"):
+        drive(xb, xb.delete_tag(9), [ok(False)])
