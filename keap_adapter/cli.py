@@ -58,6 +58,12 @@ def _parser() -> argparse.ArgumentParser:
         help="record on the embedded fake, not KEAP_API_KEY's account",
     )
     record.set_defaults(handler=_record)
+    audit = commands.add_parser(
+        "audit", help="list the Keap XML-RPC calls in Python code and their REST v2 replacements"
+    )
+    audit.add_argument("path", help="a .py file or a folder to scan")
+    audit.add_argument("--json", action="store_true", help="print JSON (sorted keys)")
+    audit.set_defaults(handler=_audit)
     _account_commands(commands)
     return parser
 
@@ -162,6 +168,18 @@ def _record(args: argparse.Namespace) -> int:
     from .testing._record import record_scenario  # noqa: PLC0415
 
     return _print(record_scenario(args.scenario, args.backend, args.out, fake=args.fake))
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from .migration._audit import audit_path, render_json, render_text  # noqa: PLC0415
+
+    try:
+        report = audit_path(args.path)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(render_json(report) if args.json else render_text(report), end="")
+    return 0
 
 
 def _demo(args: argparse.Namespace) -> int:  # noqa: ARG001 - every handler takes the args

@@ -154,11 +154,12 @@ SERVICES = frozenset(
 def lookup(method: str, table: str | None = None) -> LegacyMethod | None:
     """The row for ``method`` (on ``table`` for DataService), or ``None`` if unknown.
 
-    With no table for a DataService method, the ``Contact`` row stands for it.
+    With no table for a DataService method, the ``Contact`` row stands for it; a table the
+    map does not know (``Invoice``...) has no row.
     """
     rows = [m for m in METHODS if m.method == method]
-    exact = [m for m in rows if m.table == table]
-    fallback = [m for m in rows if m.table in (None, _C)]
+    exact = [m for m in rows if m.table in (table, None)]  # no table: not a DataService row
+    fallback = [m for m in rows if m.table in (None, _C)] if table is None else []
     return next(iter(exact or fallback), None)
 
 
@@ -168,3 +169,15 @@ def rest_alternative(method: str, table: str | None = None) -> str:
     if row is not None:
         return row.rest
     return "see https://developer.infusionsoft.com/docs/restv2/ (no mapping recorded)"
+
+
+def markdown_table() -> str:
+    """The method map as the README's Markdown table (a test keeps the README in step)."""
+    lines = [
+        "| XML-RPC method | facade call | REST v2 endpoint | shim |",
+        "|---|---|---|---|",
+    ]
+    for row in METHODS:
+        facade = f"`{row.facade}`" if row.facade else "-"
+        lines.append(f"| `{row.label}` | {facade} | `{row.rest}` | {'yes' if row.shim else 'no'} |")
+    return "\n".join(lines) + "\n"

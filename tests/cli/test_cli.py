@@ -10,6 +10,7 @@ import sys
 import time
 import xmlrpc.client
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -136,3 +137,26 @@ def _talk_to(proc: subprocess.Popen[str], port: int) -> None:
     assert rest.status_code == 200 and rest.json()["tags"] == []
     with xmlrpc.client.ServerProxy(f"{base}/xmlrpc/v1") as proxy:
         assert proxy.DataService.count(FAKE_KEY, "Contact", {"Id": "%"}) == 0
+
+
+LEGACY_APP = Path(__file__).resolve().parents[1] / "migration" / "legacy_app"
+
+
+def test_audit_prints_call_sites_and_coverage(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["audit", str(LEGACY_APP)]) == 0
+    out = capsys.readouterr().out
+    assert "crm_sync.py:20:18" in out
+    assert "ContactService.merge" in out and "POST /rest/v2/contacts:merge" in out
+    assert "75.0%" in out
+
+
+def test_audit_json_is_machine_readable(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["audit", str(LEGACY_APP), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert len(report["calls"]) == 44
+    assert {c["method"] for c in report["calls"]} >= {"ContactService.add", "DataService.query"}
+
+
+def test_audit_of_a_missing_path_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["audit", "/no/such/place"]) == 2
+    assert "error:" in capsys.readouterr().err
