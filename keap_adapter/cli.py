@@ -64,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("path", help="a .py file or a folder to scan")
     audit.add_argument("--json", action="store_true", help="print JSON (sorted keys)")
     audit.set_defaults(handler=_audit)
+    _compare_command(commands)
     _account_commands(commands)
     return parser
 
@@ -88,6 +89,27 @@ def _account_commands(commands: Any) -> None:
         sub = _verb(tag_verbs, name, handler, f"{name} a tag to/from contacts")
         sub.add_argument("tag_id", type=int)
         sub.add_argument("contact_ids", type=int, nargs="+")
+
+
+def _compare_command(commands: Any) -> None:
+    compare = commands.add_parser(
+        "compare",
+        help="read contacts via XML-RPC (control) and REST v2 (candidate); show differences",
+    )
+    which = compare.add_mutually_exclusive_group(required=True)
+    which.add_argument("--contacts", type=_id_list, metavar="ID,...", help="these contact ids")
+    which.add_argument("--sample", type=int, metavar="N", help="the first N contacts")
+    compare.add_argument(
+        "--fake",
+        action="store_true",
+        help="compare on the embedded fake, not KEAP_API_KEY's account",
+    )
+    compare.add_argument("--report", metavar="PATH", help="append each mismatch as a JSON line")
+    compare.set_defaults(handler=_compare)
+
+
+def _id_list(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if part.strip()]
 
 
 def _verb(verbs: Any, name: str, handler: Handler, text: str) -> argparse.ArgumentParser:
@@ -180,6 +202,28 @@ def _audit(args: argparse.Namespace) -> int:
         return 2
     print(render_json(report) if args.json else render_text(report), end="")
     return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from .migration import compare_contacts, fake_pair, render_table, sample_contact_ids  # noqa: PLC0415
+
+    if args.fake:
+        control, candidate, _ = fake_pair(args.sample or 5)
+    else:
+        control = KeapClient.from_env(backend="xmlrpc")
+        candidate = KeapClient.from_env(backend="rest")
+    with control, candidate:
+        ids = args.contacts or sample_contact_ids(control, args.sample)
+        rows = compare_contacts(
+            control,
+            candidate,
+            ids,
+            progress=sys.stderr.isatty(),
+            out=sys.stderr,
+            report=args.report,
+        )
+    sys.stdout.write(render_table(rows))
+    return 0 if all(row.status == "match" for row in rows) else 1
 
 
 def _demo(args: argparse.Namespace) -> int:  # noqa: ARG001 - every handler takes the args

@@ -160,3 +160,30 @@ def test_audit_json_is_machine_readable(capsys: pytest.CaptureFixture[str]) -> N
 def test_audit_of_a_missing_path_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["audit", "/no/such/place"]) == 2
     assert "error:" in capsys.readouterr().err
+
+
+def test_compare_on_the_fake_prints_a_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compare", "--fake", "--sample", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "XML-RPC (control)" in out and "REST v2 (candidate)" in out
+    assert "3 contacts compared: 3 match" in out
+
+
+def test_compare_against_an_account_on_loopback(
+    account: FakeKeap, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("a", "b"):
+        assert (
+            main(["contacts", "create", "--given-name", name, "--email", f"{name}@example.com"])
+            == 0
+        )
+    capsys.readouterr()
+    assert main(["compare", "--contacts", "1,2,99"]) == 1  # 99 is on neither side
+    out = capsys.readouterr().out
+    assert "2 match" in out and "missing" in out
+
+
+def test_compare_needs_ids_or_a_sample(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["compare", "--fake"])
+    assert caught.value.code == 2

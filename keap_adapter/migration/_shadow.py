@@ -1,0 +1,476 @@
+"""Shadow reads (the scientist pattern): run each read on two clients, return the control's.
+
+During the move off XML-RPC the control is the XML-RPC client your code trusts today and the
+candidate is the REST v2 client it will use tomorrow. Every read runs on the control first,
+then on the candidate; the two results are normalised and diffed field by field
+(:mod:`._normalize`), and the caller always gets the control's result, or the control's error.
+The candidate can never break the caller: its errors are caught and recorded.
+
+Writes are not shadowed: sending a create or a tag twice would change data twice. They go
+to the control only (see :class:`Shadow`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import random as _random
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import cached_property
+from os import PathLike
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from ._normalize import Observation, compare
+
+if TYPE_CHECKING:
+    from .._client import AsyncKeapClient, KeapClient
+    from .._models import Contact, Tag
+    from .._resources import ContactList, TagList
+
+__all__ = [
+    "AsyncShadow",
+    "MismatchError",
+    "Publisher",
+    "Shadow",
+    "ShadowStats",
+    "log_observation",
+]
+
+T = TypeVar("T")
+C = TypeVar("C", "KeapClient", "AsyncKeapClient")
+logger = logging.getLogger("keap_adapter.migration")
+
+
+class MismatchError(AssertionError):
+    """Raised by ``raise_on_mismatch=True`` shadows; ``.mismatch`` is the observation that
+    did not match (``.mismatch.diff`` names the fields).
+
+    An ``AssertionError``, not a :class:`~keap_adapter.KeapError`: it is a failed check
+    (meant for tests and staging), and code that handles Keap's failures with
+    ``except KeapError`` must not swallow it by accident.
+    """
+
+    def __init__(self, mismatch: Observation) -> None:
+        self.mismatch = mismatch
+        super().__init__(str(mismatch))
+
+
+@dataclass
+class ShadowStats:
+    """Counters since the shadow was made. ``candidate_errors`` counts every candidate call
+    that raised, matched or not; ``skipped`` counts reads not sampled (control only)."""
+
+    matches: int = 0
+    mismatches: int = 0
+    candidate_errors: int = 0
+    skipped: int = 0
+
+
+Publisher = Callable[[Observation], None]
+"""A hook that gets every observation (``list.append`` is one)."""
+
+
+def log_observation(observation: Observation) -> None:
+    """A ready-made publisher: mismatches as WARNING, matches as DEBUG, to the
+    ``keap_adapter.migration`` logger."""
+    level = logging.DEBUG if observation.matched else logging.WARNING
+    logger.log(level, "shadow %s", observation)
+
+
+@dataclass
+class _Run:
+    """What one side did: its value or its error, and how long it took."""
+
+    value: Any = None
+    error: Exception | None = None
+    duration: float = 0.0
+
+    def result(self) -> Any:
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+def _run(read: Callable[[Any], Any], client: Any) -> _Run:
+    start = time.perf_counter()
+    try:
+        value = read(client)
+    except Exception as exc:  # recorded, and re-raised for the control by the caller
+        return _Run(error=exc, duration=time.perf_counter() - start)
+    return _Run(value, None, time.perf_counter() - start)
+
+
+async def _arun(read: Callable[[Any], Awaitable[Any]], client: Any) -> _Run:
+    start = time.perf_counter()
+    try:
+        value = await read(client)
+    except Exception as exc:
+        return _Run(error=exc, duration=time.perf_counter() - start)
+    return _Run(value, None, time.perf_counter() - start)
+
+
+@dataclass
+class _Recorder:
+    """Sampling, comparison and every output: shared by :class:`Shadow` and :class:`AsyncShadow`."""
+
+    sample_rate: float
+    publish: Publisher | None
+    report: Path | None
+    raise_on_mismatch: bool
+    random: Callable[[], float]
+    secrets: tuple[str, ...]
+    stats: ShadowStats = field(default_factory=ShadowStats)
+
+    def __post_init__(self) -> None:
+        rate = self.sample_rate
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
+            raise ValueError(f"sample_rate must be a number from 0 to 1, not {rate!r}")
+
+    def sampled(self) -> bool:
+        """Whether this read also runs on the candidate (counted as skipped when not)."""
+        chosen = self.sample_rate >= 1 or self.random() < self.sample_rate
+        self.stats.skipped += not chosen
+        return chosen
+
+    def record(
+        self,
+        op: str,
+        args: tuple[Any, ...],
+        kwargs: Mapping[str, Any],
+        control: _Run,
+        candidate: _Run,
+    ) -> None:
+        """Count, publish and report one observation; raise if asked to."""
+        found = compare(control.value, candidate.value, control.error, candidate.error)
+        observation = Observation(
+            op, args, dict(kwargs), tuple(found), control.duration, candidate.duration,
+            control.error, candidate.error, datetime.now(timezone.utc),
+        )  # fmt: skip
+        self.stats.candidate_errors += candidate.error is not None
+        self.stats.matches += observation.matched
+        self.stats.mismatches += not observation.matched
+        self._publish(observation)
+        if not observation.matched:
+            self._write(observation)
+            if self.raise_on_mismatch:
+                raise MismatchError(observation) from control.error
+
+    def _publish(self, observation: Observation) -> None:
+        if self.publish is None:
+            return
+        try:
+            self.publish(observation)
+        except Exception:  # a broken publisher must not break the caller's read
+            logger.exception("shadow publisher failed on %s", observation.operation)
+
+    def _write(self, mismatch: Observation) -> None:
+        if self.report is None:
+            return
+        line = json.dumps(mismatch.as_json(), default=str, sort_keys=True)
+        for secret in self.secrets:  # defence in depth: client errors are scrubbed already
+            line = line.replace(secret, "***")
+        with self.report.open("a", encoding="utf-8") as out:
+            out.write(line + "\n")
+
+
+def _given(**kwargs: Any) -> dict[str, Any]:
+    """The keyword arguments that were given (so reports show only what the caller set)."""
+    return {k: v for k, v in kwargs.items() if v is not None}
+
+
+class _ShadowBase(Generic[C]):
+    """The options and the recorder both shadows share."""
+
+    def __init__(
+        self,
+        control: C,
+        candidate: C,
+        *,
+        sample_rate: float = 1.0,
+        publish: Publisher | None = None,
+        report: str | PathLike[str] | None = None,
+        raise_on_mismatch: bool = False,
+        random: Callable[[], float] = _random.random,
+    ) -> None:
+        self.control: C = control
+        self.candidate: C = candidate
+        secrets = tuple(s for c in (control, candidate) if (s := c._settings.api_key))
+        path = None if report is None else Path(report)
+        self._recorder = _Recorder(sample_rate, publish, path, raise_on_mismatch, random, secrets)
+
+    @property
+    def stats(self) -> ShadowStats:
+        """A snapshot of the counters."""
+        return dataclasses.replace(self._recorder.stats)
+
+
+class Shadow(_ShadowBase["KeapClient"]):
+    """Runs every read on ``control`` and ``candidate``, returns the control's, records diffs.
+
+    Writes go to the control only: the candidate never sees them; compare reads after the
+    candidate's data has caught up, or point both at the same account.
+
+    Reads (``contacts.get``, ``find_by_email``, ``list``, ``tags``; ``tags.get``, ``list``,
+    ``contacts``) run on the control first, then on the candidate. A candidate error is
+    recorded, never raised; a control error is recorded (both sides raising the same class,
+    e.g. ``NotFoundError``, is a match) and then raised. Listings are read to the end on both
+    sides when sampled and return an iterator over the control's list; unsampled, they are
+    the control's own lazy iterator.
+
+    ``sample_rate`` (0 to 1) is the share of reads also sent to the candidate: shadowing
+    doubles the requests made, and a PAT/SAK key gets 240 a minute. ``publish`` gets every
+    observation; ``report`` (a path) gets one JSON line per mismatch, never a key;
+    ``raise_on_mismatch`` raises :class:`MismatchError` instead of only recording (for
+    tests); ``random`` is the sampling draw, ``random() < sample_rate`` means sampled.
+    """
+
+    @cached_property
+    def contacts(self) -> ShadowContacts:
+        """Contact reads, shadowed; contact writes, on the control only."""
+        return ShadowContacts(self)
+
+    @cached_property
+    def tags(self) -> ShadowTags:
+        """Tag reads, shadowed; tag writes, on the control only."""
+        return ShadowTags(self)
+
+    def run(
+        self,
+        operation: str,
+        read: Callable[[KeapClient], T],
+        args: tuple[Any, ...] = (),
+        kwargs: Mapping[str, Any] | None = None,
+    ) -> T:
+        """Shadow any read: ``read(client)`` on the control (and, if sampled, the candidate);
+        ``operation``, ``args`` and ``kwargs`` only label the observation."""
+        if not self._recorder.sampled():
+            return read(self.control)
+        return self._both(operation, read, args, kwargs or {})
+
+    def _both(
+        self,
+        operation: str,
+        read: Callable[[KeapClient], T],
+        args: tuple[Any, ...],
+        kwargs: Mapping[str, Any],
+    ) -> T:
+        control = _run(read, self.control)
+        candidate = _run(read, self.candidate)
+        self._recorder.record(operation, args, kwargs, control, candidate)
+        result: T = control.result()
+        return result
+
+    def _listing(
+        self,
+        operation: str,
+        call: Callable[[KeapClient], Iterator[T]],
+        args: tuple[Any, ...],
+        kwargs: Mapping[str, Any],
+    ) -> Iterator[T]:
+        if not self._recorder.sampled():
+            return call(self.control)  # lazy, as the facade's own listing
+        return iter(self._both(operation, lambda c: list(call(c)), args, kwargs))
+
+
+class ShadowContacts:
+    """``shadow.contacts``: reads on both clients, writes on the control only."""
+
+    def __init__(self, shadow: Shadow) -> None:
+        self._s = shadow
+        control = shadow.control.contacts
+        # Writes are the control's own methods, so the candidate cannot see them.
+        self.create, self.update = control.create, control.update
+        self.delete, self.upsert = control.delete, control.upsert
+
+    def get(self, contact_id: int) -> Contact:
+        """Shadowed ``contacts.get``."""
+        return self._s.run("contacts.get", lambda c: c.contacts.get(contact_id), (contact_id,))
+
+    def find_by_email(self, email: str) -> ContactList:
+        """Shadowed ``contacts.find_by_email``."""
+        return self._s.run(
+            "contacts.find_by_email", lambda c: c.contacts.find_by_email(email), (email,)
+        )
+
+    def list(
+        self,
+        *,
+        email: str | None = None,
+        given_name: str | None = None,
+        family_name: str | None = None,
+        page_size: int | None = None,
+    ) -> Iterator[Contact]:
+        """Shadowed ``contacts.list`` (read to the end on both sides when sampled)."""
+        kw = _given(
+            email=email, given_name=given_name, family_name=family_name, page_size=page_size
+        )
+        return self._s._listing("contacts.list", lambda c: c.contacts.list(**kw), (), kw)
+
+    def tags(self, contact_id: int) -> TagList:
+        """Shadowed ``contacts.tags``."""
+        return self._s.run("contacts.tags", lambda c: c.contacts.tags(contact_id), (contact_id,))
+
+
+class ShadowTags:
+    """``shadow.tags``: reads on both clients, writes on the control only."""
+
+    def __init__(self, shadow: Shadow) -> None:
+        self._s = shadow
+        control = shadow.control.tags
+        # Writes are the control's own methods, so the candidate cannot see them.
+        self.create, self.update, self.delete = control.create, control.update, control.delete
+        self.apply, self.remove = control.apply, control.remove
+
+    def get(self, tag_id: int) -> Tag:
+        """Shadowed ``tags.get``."""
+        return self._s.run("tags.get", lambda c: c.tags.get(tag_id), (tag_id,))
+
+    def list(self, *, name: str | None = None, page_size: int | None = None) -> Iterator[Tag]:
+        """Shadowed ``tags.list`` (read to the end on both sides when sampled)."""
+        kw = _given(name=name, page_size=page_size)
+        return self._s._listing("tags.list", lambda c: c.tags.list(**kw), (), kw)
+
+    def contacts(self, tag_id: int, *, page_size: int | None = None) -> Iterator[Contact]:
+        """Shadowed ``tags.contacts`` (read to the end on both sides when sampled)."""
+        kw = _given(page_size=page_size)
+        return self._s._listing(
+            "tags.contacts", lambda c: c.tags.contacts(tag_id, **kw), (tag_id,), kw
+        )
+
+
+class AsyncShadow(_ShadowBase["AsyncKeapClient"]):
+    """:class:`Shadow` for :class:`~keap_adapter.AsyncKeapClient`: the same surface, awaited.
+
+    Writes go to the control only: the candidate never sees them. The control runs first,
+    then the candidate, one after the other (never concurrently), so what each side saw is
+    ordered the same way on every run. Listings are async iterators; when sampled, both
+    sides are read to the end on the first ``__anext__``.
+    """
+
+    @cached_property
+    def contacts(self) -> AsyncShadowContacts:
+        """Contact reads, shadowed; contact writes, on the control only."""
+        return AsyncShadowContacts(self)
+
+    @cached_property
+    def tags(self) -> AsyncShadowTags:
+        """Tag reads, shadowed; tag writes, on the control only."""
+        return AsyncShadowTags(self)
+
+    async def run(
+        self,
+        operation: str,
+        read: Callable[[AsyncKeapClient], Awaitable[T]],
+        args: tuple[Any, ...] = (),
+        kwargs: Mapping[str, Any] | None = None,
+    ) -> T:
+        """See :meth:`Shadow.run`; ``read`` returns an awaitable."""
+        if not self._recorder.sampled():
+            return await read(self.control)
+        return await self._both(operation, read, args, kwargs or {})
+
+    async def _both(
+        self,
+        operation: str,
+        read: Callable[[AsyncKeapClient], Awaitable[T]],
+        args: tuple[Any, ...],
+        kwargs: Mapping[str, Any],
+    ) -> T:
+        control = await _arun(read, self.control)
+        candidate = await _arun(read, self.candidate)
+        self._recorder.record(operation, args, kwargs, control, candidate)
+        result: T = control.result()
+        return result
+
+    async def _listing(
+        self,
+        operation: str,
+        call: Callable[[AsyncKeapClient], AsyncIterator[T]],
+        args: tuple[Any, ...],
+        kwargs: Mapping[str, Any],
+    ) -> AsyncIterator[T]:
+        if not self._recorder.sampled():
+            async for item in call(self.control):
+                yield item
+            return
+        for item in await self._both(operation, lambda c: _collect(call(c)), args, kwargs):
+            yield item
+
+
+async def _collect(items: AsyncIterator[T]) -> list[T]:
+    return [item async for item in items]
+
+
+class AsyncShadowContacts:
+    """``shadow.contacts`` of an :class:`AsyncShadow` (see :class:`ShadowContacts`)."""
+
+    def __init__(self, shadow: AsyncShadow) -> None:
+        self._s = shadow
+        control = shadow.control.contacts
+        # Writes are the control's own methods, so the candidate cannot see them.
+        self.create, self.update = control.create, control.update
+        self.delete, self.upsert = control.delete, control.upsert
+
+    async def get(self, contact_id: int) -> Contact:
+        """Shadowed ``contacts.get``."""
+        return await self._s.run(
+            "contacts.get", lambda c: c.contacts.get(contact_id), (contact_id,)
+        )
+
+    async def find_by_email(self, email: str) -> ContactList:
+        """Shadowed ``contacts.find_by_email``."""
+        return await self._s.run(
+            "contacts.find_by_email", lambda c: c.contacts.find_by_email(email), (email,)
+        )
+
+    def list(
+        self,
+        *,
+        email: str | None = None,
+        given_name: str | None = None,
+        family_name: str | None = None,
+        page_size: int | None = None,
+    ) -> AsyncIterator[Contact]:
+        """Shadowed ``contacts.list``; an async iterator."""
+        kw = _given(
+            email=email, given_name=given_name, family_name=family_name, page_size=page_size
+        )
+        return self._s._listing("contacts.list", lambda c: c.contacts.list(**kw), (), kw)
+
+    async def tags(self, contact_id: int) -> TagList:
+        """Shadowed ``contacts.tags``."""
+        return await self._s.run(
+            "contacts.tags", lambda c: c.contacts.tags(contact_id), (contact_id,)
+        )
+
+
+class AsyncShadowTags:
+    """``shadow.tags`` of an :class:`AsyncShadow` (see :class:`ShadowTags`)."""
+
+    def __init__(self, shadow: AsyncShadow) -> None:
+        self._s = shadow
+        control = shadow.control.tags
+        # Writes are the control's own methods, so the candidate cannot see them.
+        self.create, self.update, self.delete = control.create, control.update, control.delete
+        self.apply, self.remove = control.apply, control.remove
+
+    async def get(self, tag_id: int) -> Tag:
+        """Shadowed ``tags.get``."""
+        return await self._s.run("tags.get", lambda c: c.tags.get(tag_id), (tag_id,))
+
+    def list(self, *, name: str | None = None, page_size: int | None = None) -> AsyncIterator[Tag]:
+        """Shadowed ``tags.list``; an async iterator."""
+        kw = _given(name=name, page_size=page_size)
+        return self._s._listing("tags.list", lambda c: c.tags.list(**kw), (), kw)
+
+    def contacts(self, tag_id: int, *, page_size: int | None = None) -> AsyncIterator[Contact]:
+        """Shadowed ``tags.contacts``; an async iterator."""
+        kw = _given(page_size=page_size)
+        return self._s._listing(
+            "tags.contacts", lambda c: c.tags.contacts(tag_id, **kw), (tag_id,), kw
+        )

@@ -1,0 +1,19 @@
+"""README claims that code can check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from keap_adapter.migration._methods import METHODS, markdown_table
+
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+
+
+def test_the_migration_table_is_the_method_map() -> None:
+    assert markdown_table() in README
+    assert len(METHODS) == markdown_table().count("\n") - 2
+
+
+def test_the_two_commands_are_there() -> None:
+    assert "keap-adapter demo" in README
+    assert "scripts/check" in README
