@@ -193,7 +193,7 @@ def _record(args: argparse.Namespace) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from .migration._audit import audit_path, render_json, render_text  # noqa: PLC0415
+    from .migration import audit_path, render_json, render_text  # noqa: PLC0415
 
     try:
         report = audit_path(args.path)

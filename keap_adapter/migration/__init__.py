@@ -8,11 +8,13 @@
 
 from __future__ import annotations
 
-from ._audit import AuditReport, CallSite, ParseFailure, audit_path, render_json, render_text
+from ._ashadow import AsyncShadow
+from ._audit import AuditReport, CallSite, ParseFailure, audit_path
+from ._audit_render import render_json, render_text
 from ._compare import Row, compare_contacts, fake_pair, render_table, sample_contact_ids
 from ._methods import METHODS, SHUTDOWN_DATE, LegacyMethod, lookup, rest_alternative
 from ._normalize import Difference, Observation, diff, normalize
-from ._shadow import AsyncShadow, MismatchError, Publisher, Shadow, ShadowStats, log_observation
+from ._shadow import MismatchError, Publisher, Shadow, ShadowStats, log_observation
 
 __all__ = [
     "METHODS",

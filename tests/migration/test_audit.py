@@ -13,10 +13,9 @@ from keap_adapter.migration._audit import (
     AuditReport,
     CallSite,
     audit_path,
-    render_json,
-    render_text,
     scan_source,
 )
+from keap_adapter.migration._audit_render import render_json, render_text
 from keap_adapter.migration._methods import SHUTDOWN_DATE, rest_alternative
 
 LEGACY_APP = Path(__file__).parent / "legacy_app"

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 import keap_adapter as ka
+from keap_adapter.migration._ashadow import AsyncShadow
 from keap_adapter.migration._normalize import Difference, Observation, diff, normalize
-from keap_adapter.migration._shadow import AsyncShadow, MismatchError, Shadow, log_observation
+from keap_adapter.migration._shadow import MismatchError, Shadow, log_observation
 from keap_adapter.testing import FakeKeap
 
 EPOCH = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
