@@ -1,0 +1,117 @@
+"""Keap's faults, built the way Keap writes them: ``[Tag]message`` with the tag's code.
+
+Codes come from the one code table the XML-RPC backend classifies faults with
+(``FAULT_CODE_NAMES``), read backwards, so both directions use the same numbers.
+"""
+
+from __future__ import annotations
+
+from xmlrpc.client import Fault
+
+from pydantic import ValidationError
+
+from .._exceptions import (
+    APIError,
+    AuthenticationError,
+    BadRequestError,
+    KeapError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from ..backends._xmlrpc_ops import FAULT_CODE_NAMES
+from ..migration._methods import lookup, rest_alternative
+
+CODES: dict[str, int] = {name: code for code, name in FAULT_CODE_NAMES.items()}
+# Keap answers code 0 for calls it has no handler for ("No such handler", "No method
+# matching arguments"). A call the shim cannot translate is the same kind of failure, and
+# code 0 is never retried by legacy code, unlike 3 ([Unexpected]), which some clients retry.
+NOT_TRANSLATED_CODE = 0
+NOT_TRANSLATED_TAG = "NotTranslated"
+
+# Facade error class -> the fault tag Keap uses for the same refusal (first match wins).
+_TAG_OF: tuple[tuple[type[APIError], str], ...] = (
+    (NotFoundError, "RecordNotFound"),
+    (AuthenticationError, "InvalidKey"),
+    (PermissionDeniedError, "NoAccess"),
+    (BadRequestError, "InvalidParameter"),
+)
+
+
+def fault(tag: str, message: str) -> Fault:
+    """A fault with Keap's code for ``tag`` and the bracketed faultString."""
+    return Fault(CODES[tag], f"[{tag}]{message}")
+
+
+def not_found() -> Fault:
+    """Keap's exact answer for a missing record."""
+    return fault("RecordNotFound", "Record was not found")
+
+
+def no_field(table: str, name: object) -> Fault:
+    """Keap's answer for a field the table does not have."""
+    return fault("NoFieldFound", f"No field found: {table}.{name}")
+
+
+def invalid(message: str) -> Fault:
+    """An ``[InvalidParameter]`` fault (code 12)."""
+    return fault("InvalidParameter", message)
+
+
+def not_translated(method: str, table: str | None = None, why: str = "") -> Fault:
+    """A call the shim does not translate; names where it lives in REST v2."""
+    label = f"{method}('{table}')" if table else method
+    reason = f" ({why})" if why else ""
+    return Fault(
+        NOT_TRANSLATED_CODE,
+        f"[{NOT_TRANSLATED_TAG}]{label} is not translated by keap_adapter's legacy shim"
+        f"{reason}; in REST v2: {_rest_for(method, table)}",
+    )
+
+
+def _rest_for(method: str, table: str | None) -> str:
+    row = lookup(method, table)
+    if table is not None and (row is None or row.table != table):
+        # ``lookup`` stands the Contact row in for an unknown table, which would point a
+        # DataService.query('Invoice') caller at /contacts: name no endpoint instead.
+        return rest_alternative(f"{method}('{table}')")
+    return rest_alternative(method, table)
+
+
+def read_only_table(method: str, table: str) -> Fault:
+    """Keap's refusal to write a read-only table, naming what to use instead."""
+    operation = method.rsplit(".", 1)[-1]
+    return fault(
+        "NoTableAccess",
+        f"Access denied to table {table} for {operation} (read-only; tags are applied with "
+        f"ContactService.addToGroup / removeFromGroup; in REST v2: "
+        f"{rest_alternative(method, table)})",
+    )
+
+
+def from_error(exc: KeapError | ValueError) -> Fault:
+    """The fault legacy code would have seen for a facade error."""
+    if isinstance(exc, APIError) and exc.fault_code is not None:
+        # An XML-RPC backend's own fault: hand Keap's answer back unchanged.
+        return Fault(exc.fault_code, exc.message)
+    if isinstance(exc, NotFoundError):
+        return not_found()
+    if isinstance(exc, ValueError):
+        return invalid(_value_message(exc))
+    tag = next((tag for cls, tag in _TAG_OF if isinstance(exc, cls)), "Unexpected")
+    return fault(tag, str(exc))
+
+
+def _value_message(exc: ValueError) -> str:
+    if isinstance(exc, ValidationError):  # one line per problem, without pydantic's URLs
+        problems = (f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in exc.errors())
+        return "; ".join(problems)
+    return str(exc)
+
+
+def unmodelled_field(table: str, name: str, rest: str = "GET /rest/v2/contacts/{id}") -> Fault:
+    """A real Keap field the facade does not model, so the shim can neither read nor write it."""
+    return Fault(
+        NOT_TRANSLATED_CODE,
+        f"[{NOT_TRANSLATED_TAG}]{table}.{name} is not translated by keap_adapter's legacy shim "
+        f"(the facade does not model this field); in REST v2: {rest}",
+    )

@@ -1,0 +1,87 @@
+"""What every translated table provides, and the context its operations run in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..backends._fields import CONTACT_FIELDS
+from ._faults import no_field
+
+if TYPE_CHECKING:
+    from .._client import KeapClient
+
+Row = dict[str, Any]
+
+
+@dataclass
+class Context:
+    """One proxy's client, and the custom contact fields it found (read once)."""
+
+    client: KeapClient
+    _custom: frozenset[str] | None = field(default=None, repr=False)
+
+    def custom_fields(self) -> frozenset[str] | None:
+        """Custom contact field names with Keap's ``_`` prefix (``None``: unknown)."""
+        if self._custom is None:
+            names = custom_field_names(self.client)
+            self._custom = None if names is None else frozenset(f"_{n}" for n in names)
+        return self._custom
+
+
+def custom_field_names(client: KeapClient) -> list[str] | None:
+    """The custom contact field names the client's backend knows, or ``None``.
+
+    The facade has no public call for this yet, so the two backends' own (cached) lookups
+    are driven directly; the REST one reads ``GET /contacts/model`` once per client.
+    """
+    backend = client._backend
+    if backend.name == "rest":
+        from ..backends.rest import RestBackend  # noqa: PLC0415 - typed access to its lookup
+
+        if isinstance(backend, RestBackend):
+            return list(client.run(backend._custom_field_ids("legacy.fields")))
+    if backend.name == "xmlrpc":
+        from ..backends.xmlrpc import XmlRpcBackend  # noqa: PLC0415 - loaded only for XML-RPC
+
+        if isinstance(backend, XmlRpcBackend):
+            fields = client.run(backend._contact_fields("legacy.fields"))
+            return [f[1:] for f in fields if f.startswith("_")]
+    return None
+
+
+def contact_fields(ctx: Context) -> frozenset[str]:
+    """Every Contact field the shim reads and writes (custom ones with ``_``)."""
+    return frozenset(CONTACT_FIELDS) | (ctx.custom_fields() or frozenset())
+
+
+@dataclass(frozen=True)
+class Table:
+    """One XML-RPC table as facade calls.
+
+    ``rows`` answers a query: the table's rows that may match ``queryData`` (a superset is
+    fine, every row is matched again), in the table's own ascending order; it is also told
+    which fields the caller touches, so joined columns are read only when asked for.
+    An operation left ``None`` is one the table does not allow. ``unknown`` sees a field
+    name the table does not list: it may fault more precisely, or return True to accept it.
+    """
+
+    name: str
+    fields: Callable[[Context], Collection[str]]
+    rows: Callable[[Context, Row, frozenset[str]], list[Row]]
+    load: Callable[[Context, int], Row] | None = None
+    add: Callable[[Context, Row], int] | None = None
+    update: Callable[[Context, int, Row], None] | None = None
+    delete: Callable[[Context, int], None] | None = None
+    unknown: Callable[[Context, str], bool] | None = None
+
+    def check(self, ctx: Context, names: Collection[Any]) -> None:
+        """Fault ``[NoFieldFound]`` on the first name this table does not have."""
+        known = self.fields(ctx)
+        for name in names:
+            if isinstance(name, str) and name in known:
+                continue
+            if isinstance(name, str) and self.unknown is not None and self.unknown(ctx, name):
+                continue
+            raise no_field(self.name, name)

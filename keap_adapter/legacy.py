@@ -1,0 +1,140 @@
+"""Run existing XML-RPC call sites on any backend: a drop-in for ``xmlrpc.client.ServerProxy``.
+
+```python
+import keap_adapter as ka
+from keap_adapter.legacy import ServerProxy
+
+client = ka.KeapClient("rest", api_key)      # REST v2 underneath
+server = ServerProxy(client)                 # was: xmlrpc.client.ServerProxy(url)
+contact_id = server.ContactService.add(key, {"FirstName": "Ada", "Email": "ada@example.com"})
+```
+
+Each call runs through the facade (``client.contacts`` / ``client.tags``) and answers what
+Keap's XML-RPC API answered: ints for ids, PascalCase structs holding only the requested
+non-empty fields, booleans for group calls, lists of structs for queries, and
+``xmlrpc.client.Fault`` with Keap's bracketed fault strings and codes for failures, so
+``except Fault`` code keeps working.
+
+Translated: ``ContactService`` add, addWithDupCheck, load, update, findByEmail,
+addToGroup, removeFromGroup; ``DataService`` add, load, update, delete, query, count and
+findByField on ``Contact`` and ``ContactGroup``, and query, count and findByField on
+``ContactGroupAssign`` by ``ContactId`` or ``GroupId`` (writing it faults ``[NoTableAccess]``,
+code 7, as Keap does). Queries keep Keap's semantics: ``%`` anywhere, case-insensitive,
+``~null~``, ``orderBy``/``ascending`` (default: descending by ``Id``), ``limit`` 1..1000 and a
+0-based ``page``. Custom fields are ``_Name`` in structs and selected fields.
+
+Anything else (``ContactService.merge``, ``APIEmailService.optIn``, another table, an
+unknown method) raises ``Fault(0, "[NotTranslated]... in REST v2: <endpoint>")``: code 0 is
+what Keap answers for a call it has no handler for, and legacy code never retries it.
+
+Dates come back as naive US Eastern ``datetime`` objects, as from
+``xmlrpc.client.ServerProxy(url, use_builtin_types=True)``; pass
+``use_builtin_types=False`` to get ``xmlrpc.client.DateTime`` as the stdlib's default does.
+Inputs may hold either. ``None`` is refused as the stdlib refuses it without ``allow_none``.
+
+Differences from Keap, all from the facade's stricter contract: input the facade refuses
+(a malformed email, text over Keap's length limits) faults ``[InvalidParameter]`` (12)
+instead of being stored; REST v2 needs an email, phone or address to create a contact;
+contact fields the facade does not model (``Website``, ``Nickname``...) fault
+``[NotTranslated]``; a query reads every contact its Email/FirstName/LastName conditions
+do not narrow on the server, and pages and orders them here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from ._exceptions import KeapError
+from ._legacy._dispatch import call
+from ._legacy._faults import from_error
+from ._legacy._table import Context
+from ._legacy._values import legacy_types
+
+if TYPE_CHECKING:
+    from ._client import KeapClient
+
+__all__ = ["ServerProxy"]
+
+Send = Callable[[str, tuple[Any, ...]], Any]
+
+
+class _Method:
+    """``proxy.ContactService`` and ``proxy.ContactService.add``: a dotted name to call."""
+
+    def __init__(self, send: Send, name: str) -> None:
+        self._send = send
+        self._name = name
+
+    def __getattr__(self, name: str) -> _Method:
+        if name.startswith("_"):  # keep copy, pickle and introspection probes working
+            raise AttributeError(name)
+        return _Method(self._send, f"{self._name}.{name}")
+
+    def __call__(self, *params: Any) -> Any:
+        return self._send(self._name, params)
+
+    def __repr__(self) -> str:
+        return f"<legacy method {self._name}>"
+
+
+class ServerProxy:
+    """A stand-in for ``xmlrpc.client.ServerProxy(url)`` that runs calls on ``client``.
+
+    ``proxy.Service.method(key, ...)``, ``getattr(proxy, "Service.method")(key, ...)`` and
+    the stdlib's private ``proxy._ServerProxy__request(name, params)`` all work. The key
+    argument is required (Keap's signatures start with it) but ignored: ``client`` holds
+    the key. As a context manager it leaves ``client`` open, since the caller owns it.
+    """
+
+    def __init__(self, client: KeapClient, *, use_builtin_types: bool = True) -> None:
+        self.__client = client
+        self.__context = Context(client)
+        self.__builtin_types = use_builtin_types
+
+    def __request(self, methodname: str, params: tuple[Any, ...]) -> Any:
+        if _holds_none(params):
+            raise TypeError("cannot marshal None unless allow_none is enabled")
+        try:
+            answer = call(self.__context, methodname, tuple(params))
+        except (KeapError, ValueError) as exc:
+            raise from_error(exc) from exc
+        return answer if self.__builtin_types else legacy_types(answer)
+
+    def __getattr__(self, name: str) -> _Method:
+        # The one place the design allows dynamic attributes: every Keap service and method.
+        if name.startswith("_"):  # private and special names are never Keap methods
+            raise AttributeError(name)
+        return _Method(self.__request, name)
+
+    def __call__(self, attr: str) -> Callable[[], None]:
+        """``proxy("close")()``, as on the stdlib proxy; closing leaves the client open."""
+        if attr == "close":
+            return self.__close
+        raise AttributeError(f"attribute {attr!r} not found")
+
+    def __close(self) -> None:
+        """Nothing to release: the connection pool belongs to the client."""
+
+    def __enter__(self) -> ServerProxy:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.__close()
+
+    def __repr__(self) -> str:
+        return f"<keap_adapter.legacy.ServerProxy for {self.__client!r}>"
+
+
+def _holds_none(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_holds_none(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_holds_none(v) for v in value)
+    return value is None

@@ -1,0 +1,1 @@
+"""Legacy XML-RPC scripts run unchanged by the shim tests."""
