@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from .._models import LENIENT, Contact, Tag
+from .._models import LENIENT, Contact, NewContact, Tag
 from ._base import ContactFilter
 
 # Ask for every field the facade models: which fields v2 returns by default is unconfirmed
@@ -96,6 +96,36 @@ _SLOT_PARTS = {
 def _slot(item: dict[str, Any], name: str) -> dict[str, Any]:
     # Keap adds read-only parts (is_opt_in, number_e164, zip_four...) the model leaves out.
     return {k: item[k] for k in _SLOT_PARTS[name] if item.get(k) is not None}
+
+
+_SLOT_LISTS = ("email_addresses", "phone_numbers", "addresses")
+
+
+def duplicate_of(found: Contact, new: NewContact, option: str) -> bool:
+    """Whether ``found`` is what Keap's duplicate ``option`` would match for ``new``."""
+    same = [(found.email or "").casefold() == (new.email or "").casefold()]
+    if option in ("EmailAndName", "EmailAndNameAndCompany"):
+        same += [_same(found.given_name, new.given_name), _same(found.family_name, new.family_name)]
+    if option == "EmailAndNameAndCompany":
+        same.append(_same(found.company_name, new.company_name))
+    return all(same)
+
+
+def _same(left: str | None, right: str | None) -> bool:
+    return (left or "").strip().casefold() == (right or "").strip().casefold()
+
+
+def merge_into(current: Contact, fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` with the slot lists and custom fields of ``current`` it does not name kept."""
+    merged = dict(fields)
+    for name in _SLOT_LISTS:
+        if fields.get(name) is not None:
+            given = {item.field for item in fields[name]}
+            kept = [item for item in getattr(current, name) if item.field not in given]
+            merged[name] = sorted([*kept, *fields[name]], key=lambda item: item.field)
+    if fields.get("custom_fields") is not None:
+        merged["custom_fields"] = {**current.custom_fields, **fields["custom_fields"]}
+    return merged
 
 
 def custom_field_ids(data: dict[str, Any]) -> dict[str, str]:

@@ -154,9 +154,22 @@ class RestBackend(Backend):
         return Page(items, wire.next_cursor(data))
 
     def upsert_contact(self, contact: NewContact, match: str) -> Flow[UpsertResult]:
+        """``POST contacts?duplicate_option=...``, keeping what the contact does not name.
+
+        A matched contact gets the body like a write without ``update_mask``, which would
+        drop the email/phone/address slots and custom fields the body leaves out. XML-RPC's
+        ``addWithDupCheck`` keeps them, so the one contact that matches is read first and the
+        lists are merged. Race: a change made between the read and the write is overwritten.
+        """
         if match not in DUPLICATE_OPTIONS:
             raise ValueError(f"match must be one of {DUPLICATE_OPTIONS}, not {match!r}")
-        body = yield from self._body("contacts.upsert", contact.changes())
+        fields = contact.changes()
+        where = ContactFilter(email=contact.email)
+        page = yield from self._contacts_page("contacts.upsert", where, 1000, None)
+        matches = [c for c in page.items if wire.duplicate_of(c, contact, match)]
+        if len(matches) == 1:
+            fields = wire.merge_into(matches[0], fields)
+        body = yield from self._body("contacts.upsert", fields)
         call = self._call(
             "contacts.upsert",
             "POST",

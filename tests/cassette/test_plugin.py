@@ -53,7 +53,9 @@ def test_replay_without_a_recording_fails_and_names_the_request(
     monkeypatch.setenv("FAKE_BASE_URL", "http://127.0.0.1:9/crm")
     result = pytester.runpytest_subprocess()
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*CassetteMiss*POST /crm/rest/v2/contacts*"])
+    result.stdout.fnmatch_lines(
+        ["*CassetteMiss*no recorded interaction matches GET /crm/rest/v2/contacts*"]
+    )
 
 
 def test_block_network_refuses_everything_but_loopback(monkeypatch: pytest.MonkeyPatch) -> None:

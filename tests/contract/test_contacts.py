@@ -193,3 +193,15 @@ def test_a_wrong_key_is_an_authentication_error(
         client.contacts.get(1)
     assert "wrong-key" not in str(caught.value)
     assert caught.value.backend == backend
+
+
+def test_upsert_keeps_what_the_new_contact_does_not_name(client: ka.KeapClient) -> None:
+    created = client.contacts.create(full_contact())
+    again = ka.NewContact(
+        email="ada@example.com", phone_numbers=[ka.PhoneNumber(number="555-0142", field="PHONE2")]
+    )
+    result = client.contacts.upsert(again)
+    assert result.created is False
+    assert result.contact.email_addresses == created.email_addresses  # EMAIL2 survives
+    assert [p.field for p in result.contact.phone_numbers] == ["PHONE1", "PHONE2", "PHONE3"]
+    assert result.contact.addresses == created.addresses

@@ -189,19 +189,7 @@ def test_add_with_dup_check_matches_by_each_dup_check_type(proxy: Any) -> None:
     assert (bad.faultCode, bad.faultString) == (12, "[InvalidParameter]Invalid dupCheckType: Phone")
 
 
-@pytest.mark.parametrize(
-    "backend",
-    [
-        pytest.param(
-            "rest",
-            marks=pytest.mark.xfail(
-                reason="the facade's REST upsert replaces whole email/phone lists; Keap's "
-                "addWithDupCheck keeps the slots a struct does not name"
-            ),
-        ),
-        "xmlrpc",
-    ],
-)
+@pytest.mark.parametrize("backend", ["rest", "xmlrpc"])
 def test_add_with_dup_check_keeps_slots_the_struct_does_not_name(
     fake: FakeKeap, backend: ka.BackendName
 ) -> None:

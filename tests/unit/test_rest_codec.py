@@ -156,13 +156,67 @@ def test_filter_values_that_would_break_the_filter_are_refused(rest: RestBackend
         drive(rest, rest.list_contacts_page(ContactFilter(given_name="a;email==x"), 10, None), [])
 
 
+NONE_FOUND = {"contacts": [], "next_page_token": ""}
+
+
 def test_upsert_uses_duplicate_option_and_reads_201_as_created(rest: RestBackend) -> None:
     new = ka.NewContact(given_name="Ada", email="ada@example.com")
-    result, (call,) = drive(rest, rest.upsert_contact(new, "Email"), [ok(contact_json(), 201)])
+    answers = [ok(NONE_FOUND), ok(contact_json(), 201)]
+    result, (find, call) = drive(rest, rest.upsert_contact(new, "Email"), answers)
+    assert find.request.url.params["filter"] == "email==ada@example.com"
     assert call.request.url.params["duplicate_option"] == "Email"
+    assert json_body(call) == {
+        "given_name": "Ada",
+        "email_addresses": [{"email": "ada@example.com", "field": "EMAIL1"}],
+    }
     assert result.created is True
-    result, _ = drive(rest, rest.upsert_contact(new, "Email"), [ok(contact_json(), 200)])
+    result, _ = drive(
+        rest, rest.upsert_contact(new, "Email"), [ok(NONE_FOUND), ok(contact_json(), 200)]
+    )
     assert result.created is False
+
+
+def test_upsert_keeps_the_slots_of_the_one_match_it_does_not_name(rest: RestBackend) -> None:
+    stored = contact_json(
+        email_addresses=[
+            {"email": "ada@example.com", "field": "EMAIL1"},
+            {"email": "w@x.io", "field": "EMAIL2"},
+        ],
+        phone_numbers=[{"number": "555", "field": "PHONE1"}],
+    )
+    new = ka.NewContact(
+        email="ada@example.com", phone_numbers=[ka.PhoneNumber(number="777", field="PHONE2")]
+    )
+    answers = [ok({"contacts": [stored]}), ok(stored, 200)]
+    _, (_, call) = drive(rest, rest.upsert_contact(new, "Email"), answers)
+    body = json_body(call)
+    assert body["email_addresses"] == [
+        {"email": "ada@example.com", "field": "EMAIL1"},
+        {"email": "w@x.io", "field": "EMAIL2"},
+    ]
+    assert body["phone_numbers"] == [
+        {"number": "555", "field": "PHONE1"},
+        {"number": "777", "field": "PHONE2"},
+    ]
+    assert_fits("CreateUpdateContactRequest", body)
+
+
+def test_upsert_with_names_matches_only_the_same_names(rest: RestBackend) -> None:
+    stored = contact_json(
+        email_addresses=[
+            {"email": "ada@example.com", "field": "EMAIL1"},
+            {"email": "w@x.io", "field": "EMAIL2"},
+        ]
+    )
+    new = ka.NewContact(given_name="Other", family_name="Lovelace", email="ada@example.com")
+    _, (_, call) = drive(
+        rest,
+        rest.upsert_contact(new, "EmailAndName"),
+        [ok({"contacts": [stored]}), ok(stored, 201)],
+    )
+    assert [e["field"] for e in json_body(call)["email_addresses"]] == [
+        "EMAIL1"
+    ]  # no match: nothing merged
 
 
 def test_apply_tag_is_chunked_with_string_ids(rest: RestBackend) -> None:
