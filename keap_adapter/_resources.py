@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 # ``list`` is a method name below; these aliases keep the builtin reachable in annotations.
 ContactList = list[Contact]
 TagList = list[Tag]
+NameList = list[str]
 _EMAIL = TypeAdapter(Email)
 _TEXT = TypeAdapter(Text)
 MATCH_OPTIONS = {
@@ -160,6 +161,10 @@ class Contacts:
         """Every tag applied to a contact."""
         return self._c.run(self._b.contact_tags(check_id(contact_id)))
 
+    def custom_field_names(self) -> NameList:
+        """The names of the account's contact custom fields (keys of ``custom_fields``)."""
+        return self._c.run(self._b.custom_field_names())
+
 
 class Tags:
     """Tag operations, identical on both backends."""
@@ -270,6 +275,10 @@ class AsyncContacts:
     async def tags(self, contact_id: int) -> TagList:
         """See :meth:`Contacts.tags`."""
         return await self._c.run(self._b.contact_tags(check_id(contact_id)))
+
+    async def custom_field_names(self) -> NameList:
+        """See :meth:`Contacts.custom_field_names`."""
+        return await self._c.run(self._b.custom_field_names())
 
 
 class AsyncTags:

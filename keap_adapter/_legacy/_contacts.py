@@ -52,11 +52,10 @@ _DATE_FORMATS = ("%Y%m%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d")
 DUP_CHECKS = {keap: facade for facade, keap in MATCH_OPTIONS.items()}
 
 
-def _unknown(ctx: Context, name: str) -> bool:
+def _unknown(ctx: Context, name: str) -> bool:  # noqa: ARG001 - the caller's signature
     if name in UNMODELLED:
         raise unmodelled_field("Contact", name)
-    # Without a custom field list (an unfamiliar backend), ``_Name`` is let through.
-    return name.startswith("_") and ctx.custom_fields() is None
+    return False
 
 
 def contact_row(contact: Contact) -> Row:

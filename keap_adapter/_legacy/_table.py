@@ -22,38 +22,17 @@ class Context:
     client: KeapClient
     _custom: frozenset[str] | None = field(default=None, repr=False)
 
-    def custom_fields(self) -> frozenset[str] | None:
-        """Custom contact field names with Keap's ``_`` prefix (``None``: unknown)."""
+    def custom_fields(self) -> frozenset[str]:
+        """Custom contact field names with Keap's ``_`` prefix (read once, then cached)."""
         if self._custom is None:
-            names = custom_field_names(self.client)
-            self._custom = None if names is None else frozenset(f"_{n}" for n in names)
+            names = self.client.contacts.custom_field_names()
+            self._custom = frozenset(f"_{n}" for n in names)
         return self._custom
-
-
-def custom_field_names(client: KeapClient) -> list[str] | None:
-    """The custom contact field names the client's backend knows, or ``None``.
-
-    The facade has no public call for this yet, so the two backends' own (cached) lookups
-    are driven directly; the REST one reads ``GET /contacts/model`` once per client.
-    """
-    backend = client._backend
-    if backend.name == "rest":
-        from ..backends.rest import RestBackend  # noqa: PLC0415 - typed access to its lookup
-
-        if isinstance(backend, RestBackend):
-            return list(client.run(backend._custom_field_ids("legacy.fields")))
-    if backend.name == "xmlrpc":
-        from ..backends.xmlrpc import XmlRpcBackend  # noqa: PLC0415 - loaded only for XML-RPC
-
-        if isinstance(backend, XmlRpcBackend):
-            fields = client.run(backend._contact_fields("legacy.fields"))
-            return [f[1:] for f in fields if f.startswith("_")]
-    return None
 
 
 def contact_fields(ctx: Context) -> frozenset[str]:
     """Every Contact field the shim reads and writes (custom ones with ``_``)."""
-    return frozenset(CONTACT_FIELDS) | (ctx.custom_fields() or frozenset())
+    return frozenset(CONTACT_FIELDS) | ctx.custom_fields()
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,10 @@ class Backend(abc.ABC):
         """Update the contact that matches by ``match`` (Keap's dup-check option) or create one."""
 
     @abc.abstractmethod
+    def custom_field_names(self) -> Flow[list[str]]:
+        """The names of the contact custom fields (the XML-RPC name without its ``_``)."""
+
+    @abc.abstractmethod
     def contact_tags(self, contact_id: int) -> Flow[list[Tag]]:
         """Every tag applied to a contact, all pages."""
 

@@ -83,6 +83,10 @@ class RestBackend(Backend):
             self._custom_ids = self._parse(call, data, wire.custom_field_ids)
         return self._custom_ids
 
+    def custom_field_names(self) -> Flow[list[str]]:
+        """From ``GET contacts/model`` (read once per backend, then cached)."""
+        return sorted((yield from self._custom_field_ids("contacts.custom_field_names")))
+
     def _read_contact(self, call: Call, data: Any) -> Flow[Contact]:
         names: dict[str, str] = {}
         if data.get("custom_fields"):

@@ -114,6 +114,11 @@ class XmlRpcBackend(Backend):
             )
         return [*CONTACT_FIELDS, *self._custom_fields]
 
+    def custom_field_names(self) -> Flow[list[str]]:
+        """From ``DataFormField`` (read once per backend, then cached)."""
+        fields = yield from self._contact_fields("contacts.custom_field_names")
+        return sorted(f[1:] for f in fields if f.startswith("_"))
+
     def _load_contact(self, operation: str, contact_id: int) -> Flow[Contact]:
         fields = yield from self._contact_fields(operation)
         struct = yield from self._call(operation, "ContactService.load", contact_id, fields)

@@ -205,3 +205,9 @@ def test_upsert_keeps_what_the_new_contact_does_not_name(client: ka.KeapClient) 
     assert result.contact.email_addresses == created.email_addresses  # EMAIL2 survives
     assert [p.field for p in result.contact.phone_numbers] == ["PHONE1", "PHONE2", "PHONE3"]
     assert result.contact.addresses == created.addresses
+
+
+def test_custom_field_names(fake: FakeKeap, client: ka.KeapClient) -> None:
+    fake.add_custom_field("Size")
+    fake.add_custom_field("Color")
+    assert client.contacts.custom_field_names() == ["Color", "Size"]
