@@ -8,11 +8,10 @@ the shim, the call-site audit and the README cannot disagree about what is trans
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from functools import partial
 from typing import Any
-from xmlrpc.client import Fault
 
+from ..backends._xmlrpc_signatures import SIGNATURES, check_signature
 from ..migration._methods import METHODS, LegacyMethod
 from . import _contacts as contacts
 from ._faults import not_translated, read_only_table
@@ -23,42 +22,6 @@ from ._values import check_paging, ordered, page_of, pick, pick_all, plain, row_
 Handler = Callable[[Context, tuple[Any, ...]], Any]
 TABLES: dict[str, Table] = {t.name: t for t in (contacts.CONTACT, TAGS, ASSIGNMENTS)}
 _WRITES = ("DataService.add", "DataService.update", "DataService.delete")
-
-# Parameter types of each method, key first, as Keap's Java signatures take them (exact
-# types: no bool for an int, no "12" for 12). A list also stands for a tuple, which the
-# stdlib marshals as an array too.
-STR, INT, BOOL, STRUCT, ARRAY = str, int, bool, dict, list
-_QUERY = (STR, STR, INT, INT, STRUCT, ARRAY)
-SIGNATURES: dict[str, tuple[tuple[type, ...], ...]] = {
-    "ContactService.add": ((STR, STRUCT),),
-    "ContactService.addWithDupCheck": ((STR, STRUCT, STR),),
-    "ContactService.load": ((STR, INT, ARRAY),),
-    "ContactService.update": ((STR, INT, STRUCT),),
-    "ContactService.findByEmail": ((STR, STR, ARRAY),),
-    "ContactService.addToGroup": ((STR, INT, INT),),
-    "ContactService.removeFromGroup": ((STR, INT, INT),),
-    "DataService.add": ((STR, STR, STRUCT),),
-    "DataService.load": ((STR, STR, INT, ARRAY),),
-    "DataService.update": ((STR, STR, INT, STRUCT),),
-    "DataService.delete": ((STR, STR, INT),),
-    "DataService.query": (_QUERY, (*_QUERY, STR), (*_QUERY, STR, BOOL)),
-    "DataService.count": ((STR, STR, STRUCT),),
-    "DataService.findByField": (
-        (STR, STR, INT, INT, STR, STR, ARRAY),
-        (STR, STR, INT, INT, STR, INT, ARRAY),
-    ),
-}
-_JAVA_TYPES = {
-    str: "java.lang.String",
-    int: "java.lang.Integer",
-    bool: "java.lang.Boolean",
-    float: "java.lang.Double",
-    dict: "java.util.HashMap",
-    list: "[Ljava.lang.Object;",
-    datetime: "java.util.Date",
-    bytes: "[B",
-}
-
 
 # ------------------------------------------------------------- DataService, per table
 
@@ -157,19 +120,6 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
 # --------------------------------------------------------------------------- dispatch
 
 
-def _fits(params: tuple[Any, ...], signature: tuple[type, ...]) -> bool:
-    return len(params) == len(signature) and all(
-        type(p) is t or (t is STRUCT and isinstance(p, dict))
-        for p, t in zip(params, signature, strict=True)
-    )
-
-
-def _check_signature(method: str, params: tuple[Any, ...]) -> None:
-    if not any(_fits(params, s) for s in SIGNATURES[method]):
-        names = ", ".join(_JAVA_TYPES.get(type(p), type(p).__name__) for p in params)
-        raise Fault(0, f"No method matching arguments: {names}")
-
-
 def _route(method: str, table: str | None) -> Handler:
     handler = HANDLERS.get((method, table))
     if handler is not None:
@@ -188,7 +138,7 @@ def call(ctx: Context, method: str, params: tuple[Any, ...]) -> Any:
     if method not in SIGNATURES:
         raise not_translated(method)
     wire = tuple(plain(p) for p in params)
-    _check_signature(method, wire)
+    check_signature(method, wire)
     table = wire[1] if method.startswith("DataService.") else None
     args = wire[2:] if table is not None else wire[1:]
     return _route(method, table)(ctx, args)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from ..backends._xmlrpc_signatures import check_signature
 from ._fake_tables import (
     CONTACT,
     FAULT_CODES,
@@ -32,16 +33,6 @@ if TYPE_CHECKING:
     from ._fake import Failure, Store
 
 Fault = xmlrpc.client.Fault
-_JAVA_TYPES = {
-    str: "java.lang.String",
-    int: "java.lang.Integer",
-    bool: "java.lang.Boolean",
-    float: "java.lang.Double",
-    dict: "java.util.HashMap",
-    list: "[Ljava.lang.Object;",
-    datetime: "java.util.Date",
-    bytes: "[B",
-}
 
 
 # wire format
@@ -157,21 +148,11 @@ def _dispatch(store: Store, call: ParsedCall, api_key: str, header_ok: bool) -> 
     method = _METHODS.get(call.method or "")
     if method is None:
         raise Fault(0, f"No such handler: {call.method}")
-    signatures, function = method
-    if not any(_fits(call.params, s) for s in signatures):
-        names = ", ".join(_JAVA_TYPES.get(type(p), type(p).__name__) for p in call.params)
-        raise Fault(0, f"No method matching arguments: {names}")
+    check_signature(call.method or "", call.params)
     # With the key in the header, the first param is only a placeholder (keap-api.md 1.3).
     if not header_ok and not hmac.compare_digest(call.params[0].encode(), api_key.encode()):
         raise fault("InvalidKey", "Invalid Key")
-    return function(store, call.params[1:])
-
-
-def _fits(params: tuple[Any, ...], signature: tuple[type, ...]) -> bool:
-    # Exact types: Keap's Java side does not take a bool for an int, nor "12" for 12.
-    return len(params) == len(signature) and all(
-        type(p) is t for p, t in zip(params, signature, strict=True)
-    )
+    return method(store, call.params[1:])
 
 
 # query semantics
@@ -314,24 +295,19 @@ def _find_by_field(store: Store, args: tuple[Any, ...]) -> list[Any]:
 
 
 Method = Callable[["Store", tuple[Any, ...]], Any]
-STR, INT, BOOL, STRUCT, ARRAY = str, int, bool, dict, list
-_QUERY = (STR, STR, INT, INT, STRUCT, ARRAY)
-_METHODS: dict[str, tuple[tuple[tuple[type, ...], ...], Method]] = {
-    "ContactService.add": (((STR, STRUCT),), _contact_add),
-    "ContactService.addWithDupCheck": (((STR, STRUCT, STR),), _contact_add_dup),
-    "ContactService.load": (((STR, INT, ARRAY),), _contact_load),
-    "ContactService.update": (((STR, INT, STRUCT),), _contact_update),
-    "ContactService.findByEmail": (((STR, STR, ARRAY),), _find_by_email),
-    "ContactService.addToGroup": (((STR, INT, INT),), _group_change(apply=True)),
-    "ContactService.removeFromGroup": (((STR, INT, INT),), _group_change(apply=False)),
-    "DataService.add": (((STR, STR, STRUCT),), _data_add),
-    "DataService.load": (((STR, STR, INT, ARRAY),), _data_load),
-    "DataService.update": (((STR, STR, INT, STRUCT),), _data_update),
-    "DataService.delete": (((STR, STR, INT),), _data_delete),
-    "DataService.query": ((_QUERY, (*_QUERY, STR), (*_QUERY, STR, BOOL)), _query),
-    "DataService.count": (((STR, STR, STRUCT),), _count),
-    "DataService.findByField": (
-        ((STR, STR, INT, INT, STR, STR, ARRAY), (STR, STR, INT, INT, STR, INT, ARRAY)),
-        _find_by_field,
-    ),
+_METHODS: dict[str, Method] = {
+    "ContactService.add": _contact_add,
+    "ContactService.addWithDupCheck": _contact_add_dup,
+    "ContactService.load": _contact_load,
+    "ContactService.update": _contact_update,
+    "ContactService.findByEmail": _find_by_email,
+    "ContactService.addToGroup": _group_change(apply=True),
+    "ContactService.removeFromGroup": _group_change(apply=False),
+    "DataService.add": _data_add,
+    "DataService.load": _data_load,
+    "DataService.update": _data_update,
+    "DataService.delete": _data_delete,
+    "DataService.query": _query,
+    "DataService.count": _count,
+    "DataService.findByField": _find_by_field,
 }

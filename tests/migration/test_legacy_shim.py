@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 
 import keap_adapter as ka
-from keap_adapter._legacy._dispatch import HANDLERS, SIGNATURES
+from keap_adapter._legacy._dispatch import HANDLERS
 from keap_adapter._legacy._faults import from_error
 from keap_adapter.backends._fields import aware_to_eastern
+from keap_adapter.backends._xmlrpc_signatures import SIGNATURES
 from keap_adapter.legacy import ServerProxy
 from keap_adapter.migration._methods import METHODS
 from keap_adapter.testing import FakeKeap

@@ -1,0 +1,59 @@
+"""Keap's XML-RPC method signatures, key first, as its Java methods take them.
+
+Shared by the fake (which answers as Keap does) and the legacy shim (which must fail as Keap
+does): exact types, so ``True`` is no int and ``"12"`` no id, and a wrong call gets Keap's
+``No method matching arguments`` fault (faultCode 0, keap-api.md 4.1).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from xmlrpc.client import Fault
+
+STR, INT, BOOL, STRUCT, ARRAY = str, int, bool, dict, list
+_QUERY = (STR, STR, INT, INT, STRUCT, ARRAY)
+SIGNATURES: dict[str, tuple[tuple[type, ...], ...]] = {
+    "ContactService.add": ((STR, STRUCT),),
+    "ContactService.addWithDupCheck": ((STR, STRUCT, STR),),
+    "ContactService.load": ((STR, INT, ARRAY),),
+    "ContactService.update": ((STR, INT, STRUCT),),
+    "ContactService.findByEmail": ((STR, STR, ARRAY),),
+    "ContactService.addToGroup": ((STR, INT, INT),),
+    "ContactService.removeFromGroup": ((STR, INT, INT),),
+    "DataService.add": ((STR, STR, STRUCT),),
+    "DataService.load": ((STR, STR, INT, ARRAY),),
+    "DataService.update": ((STR, STR, INT, STRUCT),),
+    "DataService.delete": ((STR, STR, INT),),
+    "DataService.query": (_QUERY, (*_QUERY, STR), (*_QUERY, STR, BOOL)),
+    "DataService.count": ((STR, STR, STRUCT),),
+    "DataService.findByField": (
+        (STR, STR, INT, INT, STR, STR, ARRAY),
+        (STR, STR, INT, INT, STR, INT, ARRAY),
+    ),
+}
+_JAVA_TYPES = {
+    str: "java.lang.String",
+    int: "java.lang.Integer",
+    bool: "java.lang.Boolean",
+    float: "java.lang.Double",
+    dict: "java.util.HashMap",
+    list: "[Ljava.lang.Object;",
+    datetime: "java.util.Date",
+    bytes: "[B",
+}
+
+
+def fits(params: tuple[Any, ...], signature: tuple[type, ...]) -> bool:
+    """Whether ``params`` have exactly the types of ``signature`` (a list stands for a tuple)."""
+    return len(params) == len(signature) and all(
+        type(p) is t or (t is STRUCT and isinstance(p, dict)) or (t is ARRAY and type(p) is tuple)
+        for p, t in zip(params, signature, strict=True)
+    )
+
+
+def check_signature(method: str, params: tuple[Any, ...]) -> None:
+    """Keap's ``No method matching arguments`` fault unless ``params`` fit ``method``."""
+    if not any(fits(params, s) for s in SIGNATURES[method]):
+        names = ", ".join(_JAVA_TYPES.get(type(p), type(p).__name__) for p in params)
+        raise Fault(0, f"No method matching arguments: {names}")
