@@ -7,7 +7,6 @@ struct via ``full_struct``, so the shim answers exactly the fields XML-RPC would
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from .._exceptions import NotFoundError
@@ -24,6 +23,7 @@ from ..backends._fields import (
     from_struct,
     full_struct,
 )
+from ..backends._xmlrpc_rules import column_value
 from ._faults import fault, invalid, not_found, unmodelled_field
 from ._table import Context, Row, Table, contact_fields
 from ._values import exact_id, pick, pick_all, positive_id, prefix_filter
@@ -47,7 +47,6 @@ _OWNER: dict[str, str] = {
     BIRTHDAY: "birth_date",
 }
 _SLOT_FIELDS = frozenset({"email_addresses", "phone_numbers", "addresses"})
-_DATE_FORMATS = ("%Y%m%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d")
 # Keap's dupCheckType -> the facade's upsert ``match``.
 DUP_CHECKS = {keap: facade for facade, keap in MATCH_OPTIONS.items()}
 
@@ -72,28 +71,7 @@ def _writes(ctx: Context, struct: Row) -> Row:
     for name in struct:
         if name in READ_ONLY:
             raise fault("NoFieldAccess", f"Field is read-only: Contact.{name}")
-    return {name: _column_value(name, value) for name, value in struct.items()}
-
-
-def _column_value(name: str, value: Any) -> Any:
-    if name == BIRTHDAY:
-        return _birthday(value)
-    if name.startswith("_") or isinstance(value, str):
-        return value
-    if type(value) in (int, float):  # Keap stores numbers given for text columns as text
-        return str(value)
-    raise invalid(f"Invalid value for Contact.{name}")
-
-
-def _birthday(value: Any) -> Any:
-    if isinstance(value, datetime) or value == "":
-        return value
-    for form in _DATE_FORMATS if isinstance(value, str) else ():
-        try:
-            return datetime.strptime(value, form)
-        except ValueError:
-            continue
-    raise invalid(f"Invalid date for Contact.Birthday: {value!r}")
+    return {name: column_value(name, value) for name, value in struct.items()}
 
 
 def _new_contact(columns: Row) -> NewContact:

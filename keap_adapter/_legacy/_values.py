@@ -7,17 +7,29 @@ descending by ``Id``, ``limit`` is 1..1000 and ``page`` is 0-based.
 
 from __future__ import annotations
 
-import re
 import xmlrpc.client
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from ._faults import invalid, not_found
+from ..backends._xmlrpc_rules import (
+    MAX_LIMIT,
+    NULL,
+    check_paging,
+    empty,
+    ordered,
+    page_of,
+    pick,
+    row_matches,
+    value_matches,
+)
+from ._faults import not_found
 
 Row = dict[str, Any]
-NULL = "~null~"
-MAX_LIMIT = 1000
+__all__ = [
+    "MAX_LIMIT", "NULL", "check_paging", "empty", "ordered", "page_of", "pick",
+    "row_matches", "value_matches",
+]  # fmt: skip
 _WIRE_DATE = "%Y%m%dT%H:%M:%S"
 
 
@@ -36,70 +48,6 @@ def plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
     return value
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    return str(value)
-
-
-def empty(value: Any) -> bool:
-    """Whether a field value counts as empty (Keap leaves such fields out)."""
-    return value is None or value == ""
-
-
-def value_matches(actual: Any, wanted: Any) -> bool:
-    """One queryData condition: ``%`` wildcards, case-insensitive, ``~null~`` for empty."""
-    if wanted == NULL or empty(actual):
-        return empty(actual) and wanted in (NULL, "")
-    if isinstance(wanted, str) and "%" in wanted:
-        pattern = ".*".join(re.escape(part) for part in wanted.split("%"))
-        return re.fullmatch(pattern, _text(actual), re.IGNORECASE | re.DOTALL) is not None
-    return _text(actual).lower() == _text(wanted).lower()
-
-
-def row_matches(row: Row, query: Row) -> bool:
-    """Whether a row meets every condition of ``queryData``."""
-    return all(value_matches(row.get(name), wanted) for name, wanted in query.items())
-
-
-def _sort_key(value: Any) -> tuple[int, Any]:
-    # Empty first, then numbers, dates and text: one comparable key for mixed columns.
-    if empty(value):
-        return (0, 0)
-    if isinstance(value, (int, float)):
-        return (1, value)
-    if isinstance(value, datetime):
-        return (2, value)
-    return (3, str(value).lower())
-
-
-def ordered(rows: list[Row], order_by: str, ascending: bool) -> list[Row]:
-    """Rows sorted by ``order_by`` (``Id`` when empty); descending unless ``ascending``.
-
-    The sort is stable, so rows with equal keys keep the table's own (ascending) order.
-    """
-    column = order_by or "Id"
-    return sorted(rows, key=lambda row: _sort_key(row.get(column)), reverse=not ascending)
-
-
-def check_paging(limit: int, page: int) -> None:
-    """Keap's ``limit`` and ``page`` bounds, faulting as Keap does."""
-    if not 1 <= limit <= MAX_LIMIT:
-        raise invalid(f"Limit must be between 1 and {MAX_LIMIT}, was {limit}")
-    if page < 0:
-        raise invalid(f"Page must not be negative, was {page}")
-
-
-def page_of(rows: list[Row], limit: int, page: int) -> list[Row]:
-    """The 0-based ``page`` of ``limit`` rows."""
-    return rows[page * limit : (page + 1) * limit]
-
-
-def pick(row: Row, fields: Iterable[Any]) -> Row:
-    """Only the requested fields that have a value, as Keap answers."""
-    return {f: row[f] for f in fields if f in row and not empty(row[f])}
 
 
 def pick_all(rows: Sequence[Row], fields: Iterable[Any]) -> list[Row]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import xmlrpc.client
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..backends._fields import (
@@ -21,17 +20,12 @@ from ..backends._fields import (
     from_struct,
     full_struct,
 )
+from ..backends._xmlrpc_rules import column_value, fault
 
 if TYPE_CHECKING:
     from ._fake import Store
 
 Row = dict[str, Any]
-FAULT_CODES = {
-    "InvalidConfig": 1, "InvalidKey": 2, "Unexpected": 3, "DatabaseError": 4,
-    "RecordNotFound": 5, "LoadingError": 6, "NoTableAccess": 7, "NoFieldAccess": 8,
-    "NoTableFound": 9, "NoFieldFound": 10, "NoFields": 11, "InvalidParameter": 12,
-    "FailedLoginAttempt": 13, "NoAccess": 14, "FailedLoginAttemptPasswordExpired": 15,
-}  # fmt: skip
 # DataFormField.DataType numbers of the REST field types (community-sourced list).
 DATA_TYPES = {
     "PHONE_NUMBER": 1, "SOCIAL_SECURITY_NUMBER": 2, "CURRENCY": 3, "PERCENT": 4, "STATE": 5,
@@ -40,12 +34,6 @@ DATA_TYPES = {
     "LIST_BOX": 17, "WEBSITE": 18, "EMAIL": 19, "RADIO": 20, "DROPDOWN": 21, "USER": 22,
     "DRILLDOWN": 23,
 }  # fmt: skip
-_DATE_FORMATS = ("%Y%m%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d")
-
-
-def fault(tag: str, message: str) -> xmlrpc.client.Fault:
-    """A Keap fault: the code of ``tag`` and the bracketed faultString."""
-    return xmlrpc.client.Fault(FAULT_CODES[tag], f"[{tag}]{message}")
 
 
 def _not_found() -> xmlrpc.client.Fault:
@@ -132,30 +120,8 @@ def contact_writes(store: Store, record_id: int | None, struct: Row) -> Row:
     CONTACT.check_writes(store, struct)
     base = CONTACT.load(store, record_id) if record_id is not None else {}
     base = {k: v for k, v in base.items() if k not in READ_ONLY}
-    merged = from_struct(base | {k: _column_value(k, v) for k, v in struct.items()})
+    merged = from_struct(base | {k: column_value(k, v) for k, v in struct.items()})
     return {k: merged.get(k) for k in WRITABLE}
-
-
-def _column_value(name: str, value: Any) -> Any:
-    """A written value as the store keeps it; refuses what Keap's columns cannot hold."""
-    if name == "Birthday":
-        return _birthday(value)
-    if name.startswith("_") or isinstance(value, str):
-        return value
-    if type(value) in (int, float):
-        return str(value)
-    raise fault("InvalidParameter", f"Invalid value for Contact.{name}")
-
-
-def _birthday(value: Any) -> Any:
-    if isinstance(value, datetime) or value == "":
-        return value
-    for form in _DATE_FORMATS if isinstance(value, str) else ():
-        try:
-            return datetime.strptime(value, form)
-        except ValueError:
-            continue
-    raise fault("InvalidParameter", f"Invalid date for Contact.Birthday: {value!r}")
 
 
 def _contact_fields(store: Store) -> set[str]:

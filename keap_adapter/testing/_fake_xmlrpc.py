@@ -12,22 +12,21 @@ import re
 import xmlrpc.client
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ..backends._xmlrpc_signatures import check_signature
-from ._fake_tables import (
-    CONTACT,
+from ..backends._xmlrpc_rules import (
     FAULT_CODES,
-    Row,
-    Table,
-    contact_struct,
-    contact_writes,
+    check_paging,
     fault,
-    table,
+    ordered,
+    page_of,
+    pick,
+    row_matches,
 )
+from ..backends._xmlrpc_signatures import check_signature
+from ._fake_tables import CONTACT, Row, Table, contact_struct, contact_writes, table
 
 if TYPE_CHECKING:
     from ._fake import Failure, Store
@@ -158,53 +157,20 @@ def _dispatch(store: Store, call: ParsedCall, api_key: str, header_ok: bool) -> 
 # query semantics
 
 
-def _pick(row: Row, fields: list[Any]) -> Row:
-    return {f: row[f] for f in fields if f in row}
-
-
 def _select(found: Table, store: Store, record_id: int, fields: list[Any]) -> Row:
     found.check_fields(store, fields)
-    return _pick(found.load(store, record_id), fields)
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    return str(value)
-
-
-def _value_matches(actual: Any, wanted: Any) -> bool:
-    """Keap's query rules: ``%`` wildcards, case-insensitive, ``~null~`` for empty."""
-    if wanted == "~null~" or actual in (None, ""):
-        return actual in (None, "") and wanted in ("~null~", "")
-    if isinstance(wanted, str) and "%" in wanted:
-        pattern = ".*".join(re.escape(part) for part in wanted.split("%"))
-        return re.fullmatch(pattern, _text(actual), re.IGNORECASE | re.DOTALL) is not None
-    return _text(actual).lower() == _text(wanted).lower()
-
-
-def _sort_key(value: Any) -> tuple[int, Any]:
-    if value in (None, ""):
-        return (0, 0)
-    if isinstance(value, (int, float)):
-        return (1, value)
-    if isinstance(value, datetime):
-        return (2, value)
-    return (3, str(value).lower())
+    return pick(found.load(store, record_id), fields)
 
 
 def _matching(store: Store, found: Table, query: Row) -> list[Row]:
     found.check_fields(store, query)
     rows = found.rows(store)
-    return [r for r in rows if all(_value_matches(r.get(k), v) for k, v in query.items())]
+    return [row for row in rows if row_matches(row, query)]
 
 
 def _paged(rows: list[Row], limit: int, page: int, fields: list[Any]) -> list[Any]:
-    if not 1 <= limit <= 1000:
-        raise fault("InvalidParameter", f"Limit must be between 1 and 1000, was {limit}")
-    if page < 0:
-        raise fault("InvalidParameter", f"Page must not be negative, was {page}")
-    return [_pick(row, fields) for row in rows[page * limit : (page + 1) * limit]]
+    check_paging(limit, page)
+    return [pick(row, fields) for row in page_of(rows, limit, page)]
 
 
 # methods: each gets the params after the key, already checked against its signatures
@@ -239,7 +205,7 @@ def _find_by_email(store: Store, args: tuple[Any, ...]) -> list[Any]:
     CONTACT.check_fields(store, fields)
     wanted = email.strip().lower()
     found = [c for c in store.all_contacts() if wanted in (e.lower() for e in store.emails(c))]
-    return [_pick(contact_struct(c), fields) for c in found]
+    return [pick(contact_struct(c), fields) for c in found]
 
 
 def _group_change(apply: bool) -> Callable[[Store, tuple[Any, ...]], bool]:
@@ -279,8 +245,7 @@ def _query(store: Store, args: tuple[Any, ...]) -> list[Any]:
     found.check_fields(store, [*fields, *([order_by] if order_by else [])])
     rows = _matching(store, found, query)
     # Keap's default order is descending (keap-api.md 4.3), by Id unless orderBy says otherwise.
-    rows.sort(key=lambda row: _sort_key(row.get(order_by or "Id")), reverse=not ascending)
-    return _paged(rows, limit, page, fields)
+    return _paged(ordered(rows, order_by, ascending), limit, page, fields)
 
 
 def _count(store: Store, args: tuple[Any, ...]) -> int:
