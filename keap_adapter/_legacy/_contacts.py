@@ -23,8 +23,8 @@ from ..backends._fields import (
     from_struct,
     full_struct,
 )
-from ..backends._xmlrpc_rules import column_value
-from ._faults import fault, invalid, not_found, unmodelled_field
+from ..backends._xmlrpc_rules import column_value, fault
+from ._faults import invalid, not_found, unmodelled_field
 from ._table import Context, Row, Table, contact_fields
 from ._values import exact_id, pick, pick_all, positive_id, prefix_filter
 

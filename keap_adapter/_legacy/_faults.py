@@ -1,7 +1,7 @@
 """Keap's faults, built the way Keap writes them: ``[Tag]message`` with the tag's code.
 
-Codes come from the one code table the XML-RPC backend classifies faults with
-(``FAULT_CODE_NAMES``), read backwards, so both directions use the same numbers.
+Codes come from the one code table the XML-RPC backend classifies faults with, read
+backwards (``_xmlrpc_rules.FAULT_CODES``), so both directions use the same numbers.
 """
 
 from __future__ import annotations
@@ -18,10 +18,9 @@ from .._exceptions import (
     NotFoundError,
     PermissionDeniedError,
 )
-from ..backends._xmlrpc_ops import FAULT_CODE_NAMES
+from ..backends._xmlrpc_rules import fault
 from ..migration._methods import lookup, rest_alternative
 
-CODES: dict[str, int] = {name: code for code, name in FAULT_CODE_NAMES.items()}
 # Keap answers code 0 for calls it has no handler for ("No such handler", "No method
 # matching arguments"). A call the shim cannot translate is the same kind of failure, and
 # code 0 is never retried by legacy code, unlike 3 ([Unexpected]), which some clients retry.
@@ -35,11 +34,6 @@ _TAG_OF: tuple[tuple[type[APIError], str], ...] = (
     (PermissionDeniedError, "NoAccess"),
     (BadRequestError, "InvalidParameter"),
 )
-
-
-def fault(tag: str, message: str) -> Fault:
-    """A fault with Keap's code for ``tag`` and the bracketed faultString."""
-    return Fault(CODES[tag], f"[{tag}]{message}")
 
 
 def not_found() -> Fault:

@@ -6,8 +6,9 @@ from typing import Any
 
 from .._exceptions import NotFoundError
 from .._models import Tag
+from ..backends._xmlrpc_rules import fault
 from ._contacts import load_contact
-from ._faults import fault, invalid, not_translated, unmodelled_field
+from ._faults import invalid, not_translated, unmodelled_field
 from ._table import Context, Row, Table
 from ._values import empty, exact_id, positive_id, prefix_filter
 
