@@ -59,8 +59,11 @@ class Settings:
 
     @property
     def key_in_body(self) -> bool:
-        """Legacy endpoint: the key is the first XML-RPC parameter, not a header."""
-        return self.xmlrpc_url is not None
+        """XML-RPC on the legacy endpoint: the key is the first parameter, not a header.
+
+        REST always sends the header, whatever ``xmlrpc_url`` says.
+        """
+        return self.backend == "xmlrpc" and self.xmlrpc_url is not None
 
 
 def _check_positive(**values: float) -> None:

@@ -55,7 +55,7 @@ def _xml_safe(value: str, info: ValidationInfo) -> str:
 
 
 def _email(value: str, info: ValidationInfo) -> str:
-    if not _lenient(info) and not _EMAIL.match(value):
+    if not _lenient(info) and not _EMAIL.fullmatch(value):
         raise ValueError(f"{value!r} is not a valid email address")
     return _xml_safe(value, info)
 
@@ -140,14 +140,16 @@ class Address(BaseModel):
 
     @model_validator(mode="after")
     def _limit(self, info: ValidationInfo) -> Address:
-        if not _lenient(info) and self.country_code and not _ALPHA3.match(self.country_code):
+        if not _lenient(info) and self.country_code and not _ALPHA3.fullmatch(self.country_code):
             raise ValueError(f"country_code {self.country_code!r} is not ISO 3166-1 alpha-3")
         for name, limit in {**_ADDRESS_LIMITS[self.field], "region": 50}.items():
             _check_limit(info, self.field, name, getattr(self, name), limit)
         return self
 
 
-CustomValue = str | int | float | bool | date | datetime | None
+# Custom text holds up to 65535 characters (keap-api.md 2.2), and must be XML-legal too.
+CustomText = Annotated[str, Field(max_length=65535), AfterValidator(_xml_safe)]
+CustomValue = CustomText | int | float | bool | date | datetime | None
 
 
 class _ContactFields(_Request):
@@ -169,6 +171,13 @@ class _ContactFields(_Request):
     def changes(self) -> dict[str, Any]:
         """The fields that were set, as ``{name: value}`` (``email`` folds into EMAIL1)."""
         return {name: getattr(self, name) for name in sorted(self.model_fields_set - {"email"})}
+
+    @model_validator(mode="after")
+    def _custom_fields_not_none(self) -> _ContactFields:
+        if "custom_fields" in self.model_fields_set and self.custom_fields is None:
+            # "Clear them all" needs the account's field list; say what works instead.
+            raise ValueError("custom_fields cannot be None; map each field to None to clear it")
+        return self
 
     @model_validator(mode="after")
     def _one_per_slot(self) -> _ContactFields:

@@ -70,8 +70,15 @@ def _contact_filter(
 ) -> ContactFilter:
     for value in (email, given_name, family_name):
         if value is not None:
-            _TEXT.validate_python(value)
+            _check_filter_value(value)
     return ContactFilter(email=email, given_name=given_name, family_name=family_name)
+
+
+def _check_filter_value(value: str) -> None:
+    """One wildcard, a trailing ``*``, means the same on both backends; refuse the rest."""
+    _TEXT.validate_python(value)
+    if "%" in value or "*" in value[:-1]:
+        raise ValueError(f"{value!r}: only a trailing '*' is a wildcard, and '%' is not allowed")
 
 
 def _tag_changes(

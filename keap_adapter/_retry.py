@@ -39,7 +39,8 @@ class RetryPolicy:
         """
         if attempt >= self.max_retries or not _retryable(error, idempotent=idempotent, sent=sent):
             return None
-        if isinstance(error, RateLimitError) and error.retry_after is not None:
+        if isinstance(error, RateLimitError) and error.retry_after:
+            # a hint of 0 (or a date already past) would retry at once: back off instead
             return min(error.retry_after, MAX_HINT_SECONDS)
         return self.jitter(min(self.max_delay, self.base_delay * 2**attempt))
 

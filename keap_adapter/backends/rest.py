@@ -129,15 +129,28 @@ class RestBackend(Backend):
         yield self._call("contacts.delete", "DELETE", f"contacts/{_id(contact_id)}")
 
     def find_contacts_by_email(self, email: str) -> Flow[list[Contact]]:
-        found: list[Contact] = []
+        op, where = "contacts.find_by_email", ContactFilter(email=email)
+        return (
+            yield from self._every_page(op, lambda cur: self._contacts_page(op, where, 1000, cur))
+        )
+
+    def _every_page(
+        self, op: str, page_flow: Callable[[str | None], Flow[Page[T]]]
+    ) -> Flow[list[T]]:
+        """Every item of a listing this flow reads whole; a repeated token is an error."""
+        items: list[T] = []
         cursor: str | None = None
+        seen: set[str] = set()
         while True:
-            page = yield from self._contacts_page(
-                "contacts.find_by_email", ContactFilter(email=email), 1000, cursor
-            )
-            found.extend(page.items)
+            page = yield from page_flow(cursor)
+            items.extend(page.items)
             if (cursor := page.next_cursor) is None:
-                return found
+                return items
+            if cursor in seen:  # a server that repeats a token would keep us here forever
+                raise ResponseValidationError(
+                    "the next page token repeats an earlier one", operation=op, backend=self.name
+                )
+            seen.add(cursor)
 
     def list_contacts_page(
         self, where: ContactFilter, page_size: int, cursor: str | None
@@ -162,7 +175,7 @@ class RestBackend(Backend):
 
         A matched contact gets the body like a write without ``update_mask``, which would
         drop the email/phone/address slots and custom fields the body leaves out. XML-RPC's
-        ``addWithDupCheck`` keeps them, so the one contact that matches is read first and the
+        ``addWithDupCheck`` keeps them, so the matching contact is read first and the
         lists are merged. Race: a change made between the read and the write is overwritten.
         """
         if match not in DUPLICATE_OPTIONS:
@@ -171,8 +184,8 @@ class RestBackend(Backend):
         where = ContactFilter(email=contact.email)
         page = yield from self._contacts_page("contacts.upsert", where, 1000, None)
         matches = [c for c in page.items if wire.duplicate_of(c, contact, match)]
-        if len(matches) == 1:
-            fields = wire.merge_into(matches[0], fields)
+        if matches:  # Keap updates the oldest match (the lowest id), as the fake does
+            fields = wire.merge_into(min(matches, key=lambda c: c.id), fields)
         body = yield from self._body("contacts.upsert", fields)
         call = self._call(
             "contacts.upsert",
@@ -188,17 +201,14 @@ class RestBackend(Backend):
         return UpsertResult(contact=found, created=response.status_code == 201)
 
     def contact_tags(self, contact_id: int) -> Flow[list[Tag]]:
-        tags: list[Tag] = []
-        params = wire.page_params(1000, None)
-        while True:
-            call = self._call(
-                "contacts.tags", "GET", f"contacts/{_id(contact_id)}/tags", params=params
-            )
+        path = f"contacts/{_id(contact_id)}/tags"
+
+        def page(cursor: str | None) -> Flow[Page[Tag]]:
+            call = self._call("contacts.tags", "GET", path, params=wire.page_params(1000, cursor))
             data = yield from self._object(call)
-            tags.extend(self._parse(call, data, wire.applied_tags))
-            if (token := wire.next_cursor(data)) is None:
-                return tags
-            params = wire.page_params(1000, token)
+            return Page(self._parse(call, data, wire.applied_tags), wire.next_cursor(data))
+
+        return (yield from self._every_page("contacts.tags", page))
 
     def _object(self, call: Call) -> Flow[dict[str, Any]]:
         """Send ``call`` and return its JSON object body."""

@@ -261,3 +261,41 @@ def test_transient_invalid_config_faults_are_retried_only_when_idempotent() -> N
     assert policy.delay(fault, attempt=0, idempotent=False, sent=True) is None
     other = ka.ServerError("[Unexpected]", status_code=200, fault_tag="Unexpected")
     assert policy.delay(other, attempt=0, idempotent=True, sent=True) is None
+
+
+def test_a_rest_client_sends_the_key_header_even_with_an_xmlrpc_url() -> None:
+    script = Script(httpx.Response(200, json=CONTACT))
+    client = ka.KeapClient(
+        "rest", KEY, xmlrpc_url="https://myapp.infusionsoft.com/api/xmlrpc",
+        transport=httpx.MockTransport(script),
+    )  # fmt: skip
+    client.contacts.get(1)
+    assert script.requests[0].headers["X-Keap-API-Key"] == KEY
+    env = {"KEAP_API_KEY": KEY, "KEAP_XMLRPC_URL": "https://myapp.infusionsoft.com/api/xmlrpc"}
+    assert ka.KeapClient.from_env(env)._headers()["X-Keap-API-Key"] == KEY
+
+
+def test_a_retry_after_of_zero_or_in_the_past_backs_off_instead() -> None:
+    sleeps: list[float] = []
+    script = Script(
+        httpx.Response(429, headers={"Retry-After": "0"}, json={}),
+        httpx.Response(200, json=CONTACT),
+    )
+    client_for(script, sleeps).contacts.get(1)
+    assert sleeps == [0.5]
+
+
+def test_a_repeated_token_while_reading_all_pages_is_an_error() -> None:
+    page = {"contacts": [CONTACT], "next_page_token": "same"}
+    script = Script(*[httpx.Response(200, json=page)] * 3)
+    with pytest.raises(ka.ResponseValidationError, match="repeats"):
+        client_for(script).contacts.find_by_email("a@b.co")
+    assert len(script.requests) == 2
+
+
+@pytest.mark.parametrize("value", ["50%", "a*b", "%x"])
+def test_filters_take_only_a_trailing_star(value: str) -> None:
+    script = Script()
+    with pytest.raises(ValueError, match="trailing"):
+        list(client_for(script).contacts.list(given_name=value))
+    assert script.requests == []

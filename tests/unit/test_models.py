@@ -74,3 +74,17 @@ def test_email_is_always_the_email1_address_and_not_sent_twice() -> None:
     assert "email" not in given.model_dump()
     assert "email" not in ka.NewContact(email="a@b.co").changes()
     assert ka.NewContact(given_name="No email").email is None
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"email": "a@example.com\n"}, "not a valid email"),
+        ({"custom_fields": {"Note": "bell\x07"}}, "XML cannot carry"),
+        ({"custom_fields": {"Note": "x" * 65536}}, "65535"),
+        ({"custom_fields": None}, "map each field to None"),
+    ],
+)
+def test_more_input_refused(fields: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        ka.NewContact(**fields)

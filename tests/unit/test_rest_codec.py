@@ -333,3 +333,22 @@ def test_update_tag_masks_only_the_changed_fields(rest: RestBackend) -> None:
 def test_delete_tag(rest: RestBackend) -> None:
     _, (call,) = drive(rest, rest.delete_tag(9), [httpx.Response(204)])
     assert (call.request.method, call.request.url.path) == ("DELETE", "/crm/rest/v2/tags/9")
+
+
+def test_upsert_merges_into_the_oldest_of_several_matches(rest: RestBackend) -> None:
+    older = contact_json(
+        "3",
+        email_addresses=[
+            {"email": "ada@example.com", "field": "EMAIL1"},
+            {"email": "old@x.io", "field": "EMAIL2"},
+        ],
+    )
+    newer = contact_json("9", email_addresses=[{"email": "ada@example.com", "field": "EMAIL1"}])
+    new = ka.NewContact(email="ada@example.com")
+    _, (_, call) = drive(
+        rest, rest.upsert_contact(new, "Email"), [ok({"contacts": [newer, older]}), ok(older, 200)]
+    )
+    assert [e["email"] for e in json_body(call)["email_addresses"]] == [
+        "ada@example.com",
+        "old@x.io",
+    ]
