@@ -39,12 +39,19 @@ def keap_record_mode(request: pytest.FixtureRequest) -> str:
     return str(option or request.config.getini("keap_record_mode") or "none")
 
 
-def cassette_path(request: pytest.FixtureRequest, group: str = "") -> Path:
-    """``<rootdir>/<keap_cassette_dir>/[<group>/]<test module>/<test name>.json``."""
-    root = request.config.rootpath / str(request.config.getini("keap_cassette_dir")) / group
-    module = Path(str(request.node.path)).stem
+def cassette_path(request: pytest.FixtureRequest) -> Path:
+    """``<rootdir>/<keap_cassette_dir>/<test file path>/[<class>/]<test name>.json``.
+
+    The path follows the test's node id (without a leading ``tests/``), so tests of the same
+    name in two classes or two folders never share a cassette.
+    """
+    root = request.config.rootpath / str(request.config.getini("keap_cassette_dir"))
+    file, *scope = request.node.nodeid.split("::")
+    parts = list(Path(file).with_suffix("").parts)
+    if parts[:1] in (["tests"], ["test"]):
+        parts = parts[1:]
     name = re.sub(r"[^\w.-]+", "-", request.node.name).strip("-")
-    return root / module / f"{name}.json"
+    return root.joinpath(*parts, *scope[:-1], f"{name}.json")
 
 
 def block_network(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,7 +1,8 @@
 """Named scenarios for ``keap-adapter record``: realistic sequences of facade calls.
 
 Each scenario runs on a client and returns a JSON-able summary of what it saw, so a
-recording and its replay can be compared. Scenarios clean up the contacts they create.
+recording and its replay can be compared. Scenarios delete the contacts and the tag they
+create.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ def tags(client: KeapClient, suffix: str) -> dict[str, Any]:
     }
     for person in people:
         client.contacts.delete(person.id)
+    client.tags.delete(tag.id)
     return summary
 
 
@@ -83,6 +85,7 @@ def form(client: KeapClient, suffix: str) -> dict[str, Any]:
         "tags": [t.name for t in client.contacts.tags(first.contact.id)],
     }
     client.contacts.delete(first.contact.id)
+    client.tags.delete(tag.id)
     return summary
 
 

@@ -71,3 +71,23 @@ def test_block_network_refuses_everything_but_loopback(monkeypatch: pytest.Monke
             sock.connect(("192.0.2.10", 443))
         sock.connect(("127.0.0.1", 8080))
     assert reached == [("127.0.0.1", 8080)]
+
+
+def test_same_named_tests_in_two_classes_get_two_cassettes(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_names="""
+        def check(keap_cassette):
+            assert keap_cassette.path.name == "test_x.json"
+            assert keap_cassette.path.parent.name in ("TestA", "TestB")
+            assert keap_cassette.path.parent.parent.name == "test_names"
+
+        class TestA:
+            def test_x(self, keap_cassette):
+                check(keap_cassette)
+
+        class TestB:
+            def test_x(self, keap_cassette):
+                check(keap_cassette)
+        """
+    )
+    pytester.runpytest_subprocess().assert_outcomes(passed=2)

@@ -65,7 +65,7 @@ def sent(
         return
     if keap_record_mode == "none":
         block_network(monkeypatch)
-    path = cassette_path(request, "contract")
+    path = cassette_path(request)
     with Cassette(path, keap_record_mode, real_transport=fake.transport) as cassette:
         yield Sent(cassette.transport)
 
