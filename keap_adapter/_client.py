@@ -11,6 +11,8 @@ import asyncio
 import functools
 import itertools
 import logging
+import os
+import sys
 import time
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
@@ -42,7 +44,16 @@ XMLRPC_SHUTDOWN = (
 @functools.cache
 def _warn_xmlrpc_shutdown() -> None:
     # Cached: once per process, however many clients are made.
-    warnings.warn(XMLRPC_SHUTDOWN, DeprecationWarning, stacklevel=5)
+    warnings.warn(XMLRPC_SHUTDOWN, DeprecationWarning, stacklevel=_outside_package())
+
+
+def _outside_package() -> int:
+    """The ``stacklevel`` of the first caller outside keap_adapter (the user's line)."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def make_backend(settings: Settings) -> Backend:

@@ -40,3 +40,9 @@ def test_rest_does_not_warn(fresh_process: None) -> None:
         warnings.simplefilter("always")
         ka.KeapClient("rest", "k")
     assert seen == []
+
+
+def test_from_env_points_at_the_caller_too(fresh_process: None) -> None:
+    with pytest.warns(DeprecationWarning, match="2026-12-31") as caught:
+        ka.KeapClient.from_env({"KEAP_API_KEY": "k", "KEAP_BACKEND": "xmlrpc"})
+    assert caught[0].filename == __file__
