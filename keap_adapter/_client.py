@@ -109,9 +109,13 @@ class _BaseClient:
         """The default page size of listings."""
         return self._settings.page_size
 
+    @property
+    def endpoint(self) -> str:
+        """Where requests go: the REST v2 base, or the XML-RPC endpoint."""
+        return self._settings.rest_url if self.backend == "rest" else self._settings.xmlrpc_endpoint
+
     def __repr__(self) -> str:
-        url = self._settings.rest_url if self.backend == "rest" else self._settings.xmlrpc_endpoint
-        return f"{type(self).__name__}(backend={self.backend!r}, url={url!r})"
+        return f"{type(self).__name__}(backend={self.backend!r}, url={self.endpoint!r})"
 
     def _headers(self) -> dict[str, str]:
         agent = f"keap-adapter/{__version__} ({self.backend})"

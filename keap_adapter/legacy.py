@@ -99,7 +99,7 @@ class ServerProxy:
         try:
             answer = call(self.__context, methodname, tuple(params))
         except (KeapError, ValueError) as exc:
-            raise from_error(exc) from exc
+            raise from_error(exc, self.__client.endpoint) from exc
         return answer if self.__builtin_types else legacy_types(answer)
 
     def __getattr__(self, name: str) -> _Method:

@@ -6,7 +6,7 @@ backwards (``_xmlrpc_rules.FAULT_CODES``), so both directions use the same numbe
 
 from __future__ import annotations
 
-from xmlrpc.client import Fault
+from xmlrpc.client import Fault, ProtocolError
 
 from pydantic import ValidationError
 
@@ -17,9 +17,12 @@ from .._exceptions import (
     KeapError,
     NotFoundError,
     PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    TransportError,
 )
 from ..backends._xmlrpc_rules import fault
-from ..migration._methods import lookup, rest_alternative
+from ..migration._methods import rest_alternative
 
 # Keap answers code 0 for calls it has no handler for ("No such handler", "No method
 # matching arguments"). A call the shim cannot translate is the same kind of failure, and
@@ -63,11 +66,6 @@ def not_translated(method: str, table: str | None = None, why: str = "") -> Faul
 
 
 def _rest_for(method: str, table: str | None) -> str:
-    row = lookup(method, table)
-    if table is not None and (row is None or row.table != table):
-        # ``lookup`` stands the Contact row in for an unknown table, which would point a
-        # DataService.query('Invoice') caller at /contacts: name no endpoint instead.
-        return rest_alternative(f"{method}('{table}')")
     return rest_alternative(method, table)
 
 
@@ -82,8 +80,14 @@ def read_only_table(method: str, table: str) -> Fault:
     )
 
 
-def from_error(exc: KeapError | ValueError) -> Fault:
-    """The fault legacy code would have seen for a facade error."""
+def from_error(exc: KeapError | ValueError, url: str) -> Exception:
+    """What legacy code would have seen for a facade error: Keap's fault for a refusal;
+    for throttling, a 5xx or a lost connection, what the stdlib ``ServerProxy`` raises
+    (``ProtocolError`` / ``ConnectionError``), so existing retry code keeps working."""
+    if isinstance(exc, TransportError):
+        return ConnectionError(str(exc))
+    if isinstance(exc, APIError) and exc.fault_code is None and _http_failure(exc):
+        return ProtocolError(url, exc.status_code or 0, exc.message, {})
     if isinstance(exc, APIError) and exc.fault_code is not None:
         # An XML-RPC backend's own fault: hand Keap's answer back unchanged.
         return Fault(exc.fault_code, exc.message)
@@ -93,6 +97,10 @@ def from_error(exc: KeapError | ValueError) -> Fault:
         return invalid(_value_message(exc))
     tag = next((tag for cls, tag in _TAG_OF if isinstance(exc, cls)), "Unexpected")
     return fault(tag, str(exc))
+
+
+def _http_failure(exc: APIError) -> bool:
+    return isinstance(exc, (RateLimitError, ServerError)) and (exc.status_code or 0) >= 429
 
 
 def _value_message(exc: ValueError) -> str:

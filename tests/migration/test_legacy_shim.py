@@ -512,11 +512,21 @@ def test_a_rejected_key_faults_invalid_key(fake: FakeKeap, backend: ka.BackendNa
     assert "wrong-key" not in found.faultString
 
 
-def test_a_server_failure_faults_unexpected(fake: FakeKeap, rest_proxy: Any) -> None:
+def test_a_server_failure_is_a_protocol_error_as_the_stdlib_raises(
+    fake: FakeKeap, rest_proxy: Any
+) -> None:
     fake.fail(500)
-    found = fault_of(rest_proxy.ContactService.load, LEGACY_KEY, 1, ["Id"])
-    assert found.faultCode == 3
-    assert found.faultString.startswith("[Unexpected]")
+    with pytest.raises(xmlrpc.client.ProtocolError) as caught:
+        rest_proxy.ContactService.load(LEGACY_KEY, 1, ["Id"])
+    assert caught.value.errcode == 500
+    assert caught.value.url.endswith("/rest/v2")
+
+
+def test_throttling_and_lost_connections_raise_what_the_stdlib_raises() -> None:
+    throttled = from_error(ka.RateLimitError("Quota Exceeded", status_code=429), "https://x/crm")
+    assert isinstance(throttled, xmlrpc.client.ProtocolError)
+    assert throttled.errcode == 429
+    assert isinstance(from_error(ka.TransportError("timeout"), "https://x/crm"), ConnectionError)
 
 
 @pytest.mark.parametrize(
@@ -528,14 +538,14 @@ def test_a_server_failure_faults_unexpected(fake: FakeKeap, rest_proxy: Any) -> 
          (12, "[InvalidParameter]tags.create [rest]: bad")),
         (ka.PermissionDeniedError("no", backend="rest"), (14, "[NoAccess][rest]: no")),
         (ka.ConflictError("taken"), (3, "[Unexpected]taken")),
-        (ka.TransportError("timeout"), (3, "[Unexpected]timeout")),
         (ValueError("page_size is 0"), (12, "[InvalidParameter]page_size is 0")),
     ],
 )  # fmt: skip
 def test_facade_errors_become_keap_faults(
     error: ka.KeapError | ValueError, expected: tuple[int, str]
 ) -> None:
-    found = from_error(error)
+    found = from_error(error, "https://x/crm")
+    assert isinstance(found, xmlrpc.client.Fault)
     assert (found.faultCode, found.faultString) == expected
 
 
