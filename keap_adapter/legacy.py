@@ -37,7 +37,11 @@ Differences from Keap, all from the facade's stricter contract: input the facade
 instead of being stored; REST v2 needs an email, phone or address to create a contact;
 contact fields the facade does not model (``Website``, ``Nickname``...) fault
 ``[NotTranslated]``; a query reads every contact its Email/FirstName/LastName conditions
-do not narrow on the server, and pages and orders them here.
+do not narrow on the server, and pages and orders them here. That narrowing assumes the
+server matches names case-insensitively, as XML-RPC does; REST v2 does not document it, so
+``server_filters=False`` reads every contact (or tag) and matches here alone. Throttling,
+5xx answers and lost connections raise ``ProtocolError`` / ``ConnectionError`` as the
+stdlib does; Country is written as given, so a REST backend needs ISO alpha-3 codes.
 """
 
 from __future__ import annotations
@@ -88,9 +92,11 @@ class ServerProxy:
     the key. As a context manager it leaves ``client`` open, since the caller owns it.
     """
 
-    def __init__(self, client: KeapClient, *, use_builtin_types: bool = True) -> None:
+    def __init__(
+        self, client: KeapClient, *, use_builtin_types: bool = True, server_filters: bool = True
+    ) -> None:
         self.__client = client
-        self.__context = Context(client)
+        self.__context = Context(client, server_filters=server_filters)
         self.__builtin_types = use_builtin_types
 
     def __request(self, methodname: str, params: tuple[Any, ...]) -> Any:

@@ -134,7 +134,8 @@ def contact_rows(ctx: Context, query: Row, _touched: frozenset[str]) -> list[Row
         except NotFoundError:
             return []
     given_name, family_name, email = (
-        prefix_filter(query.get(column)) for column in ("FirstName", "LastName", "Email")
+        prefix_filter(query.get(column)) if ctx.server_filters else None
+        for column in ("FirstName", "LastName", "Email")
     )
     found = ctx.client.contacts.list(given_name=given_name, family_name=family_name, email=email)
     return [contact_row(c) for c in found]

@@ -20,6 +20,7 @@ class Context:
     """One proxy's client, and the custom contact fields it found (read once)."""
 
     client: KeapClient
+    server_filters: bool = True
     _custom: frozenset[str] | None = field(default=None, repr=False)
 
     def custom_fields(self) -> frozenset[str]:

@@ -85,7 +85,7 @@ def tag_rows(ctx: Context, query: Row, _touched: frozenset[str]) -> list[Row]:
             return [load_tag(ctx, wanted)] if wanted > 0 else []
         except NotFoundError:
             return []
-    name = _exact_name(query.get("GroupName"))
+    name = _exact_name(query.get("GroupName")) if ctx.server_filters else None
     return [tag_row(t) for t in ctx.client.tags.list(name=name)]
 
 

@@ -72,8 +72,10 @@ def prefix_filter(value: Any) -> str | None:
 
     Returns the facade form (a trailing ``*`` is a prefix), or ``None`` when the condition
     must be matched here instead (inner ``%``, ``~null~``, characters the REST filter
-    language reserves...). Filtering server-side only narrows the rows read; every row is
-    still matched here, so the answer never depends on the server's matching rules.
+    language reserves...). Every row the server returns is still matched here, but a server
+    that matches more narrowly than Keap's XML-RPC (say, case-sensitively: REST v2's rules
+    are undocumented) would hide rows; ``ServerProxy(..., server_filters=False)`` reads
+    everything instead.
     """
     if not isinstance(value, str) or value in ("", NULL) or any(c in value for c in "*;="):
         return None

@@ -556,3 +556,18 @@ def test_the_method_map_decides_what_is_translated() -> None:
     shimmed = {(row.method, row.table) for row in METHODS if row.shim}
     assert set(HANDLERS) == shimmed
     assert {method for method, _ in shimmed} == set(SIGNATURES)
+
+
+def test_server_filters_off_reads_everything_and_matches_here(fake: FakeKeap) -> None:
+    with ka.KeapClient("rest", KEY, transport=fake.transport) as client:
+        on: Any = ServerProxy(client)
+        off: Any = ServerProxy(client, server_filters=False)
+        on.ContactService.add(LEGACY_KEY, {"FirstName": "Ada", "Email": "ada@example.com"})
+        query = ("Contact", 10, 0, {"FirstName": "ada"}, ["FirstName"])
+        before = len(fake.requests)
+        assert off.DataService.query(LEGACY_KEY, *query) == [{"FirstName": "Ada"}]
+        unfiltered = fake.requests[before:]
+        assert on.DataService.query(LEGACY_KEY, *query) == [{"FirstName": "Ada"}]
+        filtered = fake.requests[before + len(unfiltered) :]
+    assert all("filter" not in r.url.params for r in unfiltered)
+    assert any(r.url.params.get("filter") == "given_name==ada" for r in filtered)
