@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from ._methods import METHODS, SERVICES, LegacyMethod, lookup, rest_alternative
+from ._methods import METHODS, SERVICES, lookup, rest_alternative
 
 Style = Literal["attribute", "service_call", "getattr", "string_name"]
 # Where a DataService table sits: after the key (ServerProxy.__request, dumps), first (wrappers
@@ -295,8 +295,11 @@ class _Scanner(ast.NodeVisitor):
         return _Match(name, params, layout, "string_name")
 
     def _site(self, node: ast.Call, match: _Match) -> CallSite:
-        table = self._table(match) if match.method in _TABLE_METHODS else None
-        row = _row_for(match.method, table)
+        takes_table = match.method in _TABLE_METHODS
+        table = self._table(match) if takes_table else None
+        if takes_table and table is None:  # a variable: coverage depends on what it holds
+            return self._unknown_table(node, match)
+        row = lookup(match.method, table)
         return CallSite(
             file=self.file,
             line=node.lineno,
@@ -306,6 +309,20 @@ class _Scanner(ast.NodeVisitor):
             covered=row is not None and row.shim,
             facade=row.facade if row is not None else None,
             rest=row.rest if row is not None else _UNMAPPED,
+            style=match.style,
+        )
+
+    def _unknown_table(self, node: ast.Call, match: _Match) -> CallSite:
+        """A DataService call whose table is not a literal: not counted as covered."""
+        return CallSite(
+            file=self.file,
+            line=node.lineno,
+            column=node.col_offset + 1,
+            method=match.method,
+            table=None,
+            covered=False,
+            facade=None,
+            rest=f"depends on the table (not known here); Contact: {rest_alternative(match.method)}",
             style=match.style,
         )
 
@@ -358,12 +375,3 @@ def _named_call_parts(node: ast.Call) -> tuple[ast.expr | None, list[ast.expr], 
 
 def _identifier(name: str | None) -> str:
     return name if name is not None and name.isidentifier() else DYNAMIC
-
-
-def _row_for(method: str, table: str | None) -> LegacyMethod | None:
-    row = lookup(method, table)
-    # lookup() lets the Contact row stand in whatever the table; for a table the map has no
-    # row for (DataService.query on 'Invoice') that would wrongly claim the shim covers it.
-    if row is not None and table is not None and row.table not in (table, None):
-        return None
-    return row
