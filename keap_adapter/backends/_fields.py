@@ -7,6 +7,7 @@ back equal through the other. The model side is a plain dict shaped like
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, time, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -137,10 +138,13 @@ def _slot_columns(name: str, slot: str) -> list[tuple[str, str]]:
     return list(zip(ADDRESSES[slot], ADDRESS_PARTS, strict=True))
 
 
-def from_struct(struct: dict[str, Any]) -> dict[str, Any]:
+def from_struct(
+    struct: dict[str, Any], custom_types: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """An XML-RPC ``Contact`` struct -> a dict for ``Contact.model_validate``.
 
     Empty strings mean "not set" (Keap leaves empty fields out, or sends them empty).
+    ``custom_types`` (field name -> REST field type) types date custom fields.
     """
     present = {k: v for k, v in struct.items() if v not in ("", None)}
     out: dict[str, Any] = {m: present[x] for m, x in SCALARS.items() if x in present}
@@ -153,8 +157,43 @@ def from_struct(struct: dict[str, Any]) -> dict[str, Any]:
         out["birth_date"] = _as_datetime(present[BIRTHDAY]).date()
     for name, slots in _SLOTS.items():
         out[name] = [item for slot in slots if (item := _slot_from_struct(present, name, slot))]
-    out["custom_fields"] = {k[1:]: v for k, v in present.items() if k.startswith("_")}
+    types = custom_types or {}
+    out["custom_fields"] = {
+        k[1:]: typed_custom(v, types.get(k[1:], ""))
+        for k, v in present.items()
+        if k.startswith("_")
+    }
     return out
+
+
+# XML-RPC ``DataFormField.DataType`` numbers of the date types -> REST v2 ``field_type``.
+CUSTOM_DATA_TYPES = {13: "DATE", 14: "DATE_TIME"}
+
+
+def typed_custom(value: Any, field_type: str) -> Any:
+    """A custom field value as the model holds it, the same from either backend.
+
+    DATE fields become a ``date`` and DATE_TIME fields an aware ``datetime``, whether they
+    came as XML-RPC's naive Eastern ``dateTime`` or as REST's ISO-8601 text; a value that
+    does not parse is kept as it came (reads are lenient).
+    """
+    if field_type not in ("DATE", "DATE_TIME") or value in (None, ""):
+        return value
+    try:
+        stamp = _instant(value)
+    except ValueError:
+        return value
+    return stamp.astimezone(EASTERN).date() if field_type == "DATE" else stamp
+
+
+def _instant(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=EASTERN)
+    if isinstance(value, date):
+        return datetime.combine(value, time(), EASTERN)
+    text = str(value).strip().replace("Z", "+00:00")
+    parsed = datetime.fromisoformat(text) if "-" in text[:5] else _as_datetime(text)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=EASTERN)
 
 
 def _slot_from_struct(present: dict[str, Any], name: str, slot: str) -> dict[str, Any] | None:

@@ -9,6 +9,7 @@ import httpx
 
 from .._models import LENIENT, Contact, NewContact, Tag
 from ._base import ContactFilter
+from ._fields import typed_custom
 
 # Ask for every field the facade models: which fields v2 returns by default is unconfirmed
 # (keap-api.md 2.1), and in v1 tag_ids and custom_fields were left out.
@@ -70,17 +71,20 @@ def update_mask(changes: dict[str, Any]) -> list[str]:
     return [_MASK_NAMES.get(name, name) for name in changes]
 
 
-def contact_from_json(data: dict[str, Any], custom_names: dict[str, str]) -> Contact:
-    """A v2 ``Contact`` JSON object -> ``Contact``; ``custom_names`` maps field id -> name."""
+def contact_from_json(
+    data: dict[str, Any], custom_names: dict[str, str], custom_types: dict[str, str] | None = None
+) -> Contact:
+    """A v2 ``Contact`` JSON object -> ``Contact``; ``custom_names`` maps field id -> name,
+    ``custom_types`` field name -> field_type (date fields are typed)."""
     values = {k: v for k, v in data.items() if k in CONTACT_JSON_FIELDS and v is not None}
     values["id"] = int(data["id"])
     company = values.pop("company", None) or {}
     values["company_name"] = company.get("company_name")
     values["tag_ids"] = [int(t) for t in values.get("tag_ids") or []]
-    values["custom_fields"] = {
-        custom_names.get(str(cf["id"]), str(cf["id"])): cf.get("content")
-        for cf in values.get("custom_fields") or []
-    }
+    types = custom_types or {}
+    named = {custom_names.get(str(cf["id"]), str(cf["id"])): cf.get("content")
+             for cf in values.get("custom_fields") or []}  # fmt: skip
+    values["custom_fields"] = {k: typed_custom(v, types.get(k, "")) for k, v in named.items()}
     for name in ("email_addresses", "phone_numbers", "addresses"):
         values[name] = [_slot(item, name) for item in values.get(name) or []]
     return Contact.model_validate(values, context=LENIENT)
@@ -126,6 +130,14 @@ def merge_into(current: Contact, fields: dict[str, Any]) -> dict[str, Any]:
     if fields.get("custom_fields") is not None:
         merged["custom_fields"] = {**current.custom_fields, **fields["custom_fields"]}
     return merged
+
+
+def custom_field_types(data: dict[str, Any]) -> dict[str, str]:
+    """``GET contacts/model`` -> {field name: field_type}."""
+    return {
+        str(f["field_name"]): str(f.get("field_type") or "")
+        for f in data.get("custom_fields") or []
+    }
 
 
 def custom_field_ids(data: dict[str, Any]) -> dict[str, str]:

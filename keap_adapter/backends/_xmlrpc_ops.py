@@ -7,6 +7,7 @@ table (:data:`FAULT_CLASSES`) and one function (:func:`classify_fault`).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 import httpx
@@ -173,10 +174,13 @@ def rows(operation: str, value: Any) -> list[dict[str, Any]]:
     return [expect(operation, item, dict) for item in items]
 
 
-def contact_from_struct(operation: str, struct: Any) -> Contact:
-    """A ``Contact`` table struct as a :class:`Contact`."""
+def contact_from_struct(
+    operation: str, struct: Any, custom_types: Mapping[str, str] | None = None
+) -> Contact:
+    """A ``Contact`` table struct as a :class:`Contact` (custom dates typed by field type)."""
     try:
-        return Contact.model_validate(from_struct(expect(operation, struct, dict)), context=LENIENT)
+        values = from_struct(expect(operation, struct, dict), custom_types)
+        return Contact.model_validate(values, context=LENIENT)
     except (ValidationError, ValueError, TypeError) as exc:
         raise invalid(operation, f"contact does not fit the model: {exc}") from None
 

@@ -33,6 +33,7 @@ class RestBackend(Backend):
         self._url = url.rstrip("/") + "/"
         self._chunk = tag_chunk_size
         self._custom_ids: dict[str, str] | None = None  # field name -> REST custom field id
+        self._custom_types: dict[str, str] = {}  # field name -> field_type (dates are typed)
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -81,6 +82,7 @@ class RestBackend(Backend):
             call = self._call(op, "GET", "contacts/model")
             data = yield from self._object(call)
             self._custom_ids = self._parse(call, data, wire.custom_field_ids)
+            self._custom_types = self._parse(call, data, wire.custom_field_types)
         return self._custom_ids
 
     def custom_field_names(self) -> Flow[list[str]]:
@@ -92,7 +94,7 @@ class RestBackend(Backend):
         if data.get("custom_fields"):
             ids = yield from self._custom_field_ids(call.operation)
             names = {v: k for k, v in ids.items()}
-        return self._parse(call, data, wire.contact_from_json, names)
+        return self._parse(call, data, wire.contact_from_json, names, self._custom_types)
 
     def _body(self, op: str, fields: dict[str, Any]) -> Flow[dict[str, Any]]:
         ids: dict[str, str] = {}

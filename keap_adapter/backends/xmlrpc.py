@@ -16,7 +16,7 @@ from .._exceptions import APIError, NotFoundError, PermissionDeniedError
 from .._models import ApplyResult, Contact, ContactUpdate, NewContact, Tag, UpsertResult
 from . import _xmlrpc_ops as ops
 from ._base import Backend, Call, ContactFilter, Flow, Page
-from ._fields import CONTACT_FIELDS, to_struct
+from ._fields import CONTACT_FIELDS, CUSTOM_DATA_TYPES, to_struct
 from ._xmlrpc_wire import dumps_call
 
 __all__ = ["XmlRpcBackend"]
@@ -44,6 +44,7 @@ class XmlRpcBackend(Backend):
         self._key = key_param
         self._page_size = ops.check_limit(page_size)
         self._custom_fields: tuple[str, ...] | None = None
+        self._custom_types: dict[str, str] = {}  # field name -> REST field type (dates)
 
     def error_for(self, call: Call, response: httpx.Response) -> APIError | None:
         """HTTP status errors, and faults (HTTP 200) classified by their bracketed tag."""
@@ -108,11 +109,15 @@ class XmlRpcBackend(Backend):
                 )
             except PermissionDeniedError:
                 found = []  # a key without metadata access still reads the standard fields
-            names = (row.get("Name") for row in found)
-            self._custom_fields = tuple(
-                f"_{n}" for n in names if isinstance(n, str) and _CUSTOM_FIELD_NAME.match(n)
-            )
+            rows = [r for r in found if _CUSTOM_FIELD_NAME.match(str(r.get("Name", "")))]
+            self._custom_fields = tuple(f"_{r['Name']}" for r in rows)
+            self._custom_types = {
+                r["Name"]: CUSTOM_DATA_TYPES.get(int(r.get("DataType") or 0), "") for r in rows
+            }
         return [*CONTACT_FIELDS, *self._custom_fields]
+
+    def _contact(self, operation: str, struct: Any) -> Contact:
+        return ops.contact_from_struct(operation, struct, self._custom_types)
 
     def custom_field_names(self) -> Flow[list[str]]:
         """From ``DataFormField`` (read once per backend, then cached)."""
@@ -122,7 +127,7 @@ class XmlRpcBackend(Backend):
     def _load_contact(self, operation: str, contact_id: int) -> Flow[Contact]:
         fields = yield from self._contact_fields(operation)
         struct = yield from self._call(operation, "ContactService.load", contact_id, fields)
-        return ops.contact_from_struct(operation, struct)
+        return self._contact(operation, struct)
 
     def _load_tag(self, operation: str, tag_id: int) -> Flow[Tag]:
         row = yield from self._call(
@@ -169,7 +174,7 @@ class XmlRpcBackend(Backend):
         op = "contacts.find_by_email"
         fields = yield from self._contact_fields(op)
         found = yield from self._call(op, "ContactService.findByEmail", email, fields)
-        return [ops.contact_from_struct(op, row) for row in ops.rows(op, found)]
+        return [self._contact(op, row) for row in ops.rows(op, found)]
 
     def list_contacts_page(
         self, where: ContactFilter, page_size: int, cursor: str | None
@@ -187,7 +192,7 @@ class XmlRpcBackend(Backend):
         found = yield from self._query(
             op, "Contact", query, fields, limit=limit, page=page, order_by="Id"
         )
-        contacts = [ops.contact_from_struct(op, row) for row in found]
+        contacts = [self._contact(op, row) for row in found]
         return Page(contacts, ops.next_cursor(page, found, limit))
 
     def upsert_contact(self, contact: NewContact, match: str) -> Flow[UpsertResult]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 
@@ -211,3 +211,16 @@ def test_custom_field_names(fake: FakeKeap, client: ka.KeapClient) -> None:
     fake.add_custom_field("Size")
     fake.add_custom_field("Color")
     assert client.contacts.custom_field_names() == ["Color", "Size"]
+
+
+def test_date_custom_fields_read_the_same_typed_values_on_both_backends(
+    fake: FakeKeap, client: ka.KeapClient, other: ka.KeapClient
+) -> None:
+    fake.add_custom_field("Renewal", "DATE")
+    fake.add_custom_field("LastCall", "DATE_TIME")
+    fake.add_custom_field("Notes")
+    when = datetime(2024, 1, 2, 8, 4, 5, tzinfo=timezone.utc)
+    values = {"Renewal": date(2024, 5, 6), "LastCall": when, "Notes": "2024-05-06"}
+    created = client.contacts.create(ka.NewContact(email="d@example.com", custom_fields=values))
+    assert created.custom_fields == values  # a text field holding a date stays text
+    assert other.contacts.get(created.id).custom_fields == values
