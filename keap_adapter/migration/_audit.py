@@ -41,8 +41,8 @@ _METHOD_RE = re.compile(rf"^(?:{'|'.join(sorted(SERVICES))})\.\w+$")
 _TABLE_RE = re.compile(r"^[A-Z]\w*$")
 # The table-taking DataService methods are exactly those the map has per-table rows for.
 _TABLE_METHODS = frozenset(m.method for m in METHODS if m.table is not None)
-_UNMAPPED = rest_alternative("")
-_CONTACT_REST = {m.method: m.rest for m in METHODS if m.table == "Contact"}  # its answer for a method the map does not know
+_UNMAPPED = rest_alternative("")  # its answer for a method the map does not know
+_CONTACT_REST = {m.method: m.rest for m in METHODS if m.table == "Contact"}
 _SKIP_DIRS = frozenset({"__pycache__", "site-packages", "node_modules"})
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
@@ -323,7 +323,7 @@ class _Scanner(ast.NodeVisitor):
             table=None,
             covered=False,
             facade=None,
-            rest=f"depends on the table (not known here); Contact: {_CONTACT_REST[match.method]}",
+            rest=f"depends on the table; for Contact: {_CONTACT_REST[match.method]}",
             style=match.style,
         )
 
