@@ -32,7 +32,7 @@ AddressField = Literal["BILLING", "SHIPPING", "OTHER"]
 
 # XML 1.0 forbids most C0 controls, surrogates and U+FFFE/U+FFFF; Keap's XML-RPC parser
 # rejects them and REST stores them where XML-RPC readers then choke (peers.md A.3).
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # Deliberately loose: Keap does its own validation; we only refuse what is surely wrong.
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _ALPHA3 = re.compile(r"^[A-Z]{3}$")
@@ -49,7 +49,7 @@ def _lenient(info: ValidationInfo) -> bool:
 def _xml_safe(value: str, info: ValidationInfo) -> str:
     if _lenient(info):
         return value
-    if _XML_ILLEGAL.search(value):
+    if XML_ILLEGAL.search(value):
         raise ValueError("contains a character XML cannot carry (control character or surrogate)")
     return value
 

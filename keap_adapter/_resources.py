@@ -23,6 +23,7 @@ TagList = list[Tag]
 NameList = list[str]
 _EMAIL = TypeAdapter(Email)
 _TEXT = TypeAdapter(Text)
+# The facade's spelling of Keap's duplicate checks (``DUPLICATE_OPTIONS``), in that order.
 MATCH_OPTIONS = {
     "email": "Email",
     "email_and_name": "EmailAndName",

@@ -20,6 +20,8 @@ from .._exceptions import APIError
 from .._models import ApplyResult, Contact, ContactUpdate, NewContact, Tag, UpsertResult
 
 T = TypeVar("T")
+# Keap's duplicate checks, the same strings on both protocols (keap-api.md 6).
+DUPLICATE_OPTIONS = ("Email", "EmailAndName", "EmailAndNameAndCompany")
 Item = TypeVar("Item")
 
 

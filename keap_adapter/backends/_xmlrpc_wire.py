@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import binascii
 import math
-import re
 import threading
 import xmlrpc.client
 from collections.abc import Callable
@@ -25,12 +24,13 @@ from typing import Any
 
 from lxml import etree
 
+from .._models import XML_ILLEGAL as _XML_ILLEGAL
+
 __all__ = ["XmlRpcFault", "XmlRpcParseError", "dumps_call", "loads_call", "loads_response"]
 
 _INT32 = (-(2**31), 2**31 - 1)
 # The characters XML 1.0 cannot carry; stdlib dumps would write them and produce a body
 # no parser (Keap's included) accepts.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _SCALARS = (str, bool, int, float, bytes, bytearray, datetime, xmlrpc.client.Binary)
 
 

@@ -18,10 +18,9 @@ from .._exceptions import APIError, RateLimitError, ResponseValidationError, err
 from .._models import ApplyResult, Contact, ContactUpdate, NewContact, Tag, UpsertResult
 from .._retry import parse_retry_after
 from . import _rest_json as wire
-from ._base import Backend, Call, ContactFilter, Flow, Page
+from ._base import DUPLICATE_OPTIONS, Backend, Call, ContactFilter, Flow, Page
 
 T = TypeVar("T")
-DUPLICATE_OPTIONS = ("Email", "EmailAndName", "EmailAndNameAndCompany")
 
 
 class RestBackend(Backend):

@@ -15,13 +15,12 @@ import httpx
 from .._exceptions import APIError, NotFoundError, PermissionDeniedError
 from .._models import ApplyResult, Contact, ContactUpdate, NewContact, Tag, UpsertResult
 from . import _xmlrpc_ops as ops
-from ._base import Backend, Call, ContactFilter, Flow, Page
+from ._base import DUPLICATE_OPTIONS, Backend, Call, ContactFilter, Flow, Page
 from ._fields import CONTACT_FIELDS, CUSTOM_DATA_TYPES, to_struct
 from ._xmlrpc_wire import dumps_call
 
 __all__ = ["XmlRpcBackend"]
 
-MATCH_MODES = ("Email", "EmailAndName", "EmailAndNameAndCompany")
 _TAG_FIELDS = ["Id", "GroupName", "GroupDescription", "GroupCategoryId"]
 _ASSIGNED = "ContactGroupAssign"  # one row per contact-tag pair
 _FORM_FIELDS = ["Id", "Name", "Label", "DataType"]
@@ -204,8 +203,8 @@ class XmlRpcBackend(Backend):
         Needs an EMAIL1 (every dup-check mode matches on it): ``ValueError`` otherwise.
         """
         op = "contacts.upsert"
-        if match not in MATCH_MODES:
-            raise ValueError(f"match must be one of {MATCH_MODES}, got {match!r}")
+        if match not in DUPLICATE_OPTIONS:
+            raise ValueError(f"match must be one of {DUPLICATE_OPTIONS}, got {match!r}")
         if contact.email is None:
             raise ValueError("upsert matches on email; the contact has no EMAIL1")
         before = yield from self._call(op, "ContactService.findByEmail", contact.email, ["Id"])

@@ -27,14 +27,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any, NamedTuple
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
+
+from ..backends._fields import EASTERN
 
 __all__ = ["RAISED", "Difference", "Observation", "compare", "diff", "is_empty", "normalize"]
 
 # XML-RPC date-times carry no zone and mean US Eastern (keap-api.md 4.6).
-EASTERN = ZoneInfo("America/New_York")
 RAISED = "(raised)"
 """The diff path naming the error class each side raised (``None``: it did not raise)."""
 

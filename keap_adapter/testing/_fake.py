@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from ..backends._base import DUPLICATE_OPTIONS
 from . import _fake_rest, _fake_xmlrpc
 from ._serve import FakeServer
 
@@ -27,7 +28,7 @@ __all__ = ["Failure", "FakeKeap", "Store"]
 
 DEFAULT_API_KEY = "fake-keap-api-key"
 
-DUPLICATE_OPTIONS = ("Email", "EmailAndName", "EmailAndNameAndCompany")
+
 # CustomFieldMetaData.field_type values (keap-api.md 2.2).
 FIELD_TYPES = frozenset((
     "CURRENCY", "DATE", "DATE_TIME", "DAY_OF_WEEK", "DECIMAL_NUMBER", "DRILLDOWN", "DROPDOWN",

@@ -7,7 +7,6 @@ so they talk to the fake through a real, loopback-only socket served from a back
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import socket
 import threading
 from collections.abc import Callable
@@ -17,19 +16,15 @@ from typing import Any
 
 import httpx
 
+from .._config import is_loopback
+
 Handle = Callable[[httpx.Request], httpx.Response]
 # Hop-by-hop or recomputed headers: the server writes its own.
 _SKIPPED = frozenset({"content-length", "transfer-encoding", "connection"})
 
 
 def _check_loopback(host: str) -> None:
-    if host == "localhost":
-        return
-    try:
-        loopback = ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if not loopback:
+    if not is_loopback(host):
         raise ValueError(f"FakeKeap serves on loopback only, not on {host!r}")
 
 
