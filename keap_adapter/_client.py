@@ -33,6 +33,9 @@ T = TypeVar("T")
 Item = TypeVar("Item")
 PageFlow = Callable[[str | None], Flow[Page[Item]]]
 logger = logging.getLogger("keap_adapter")
+ClientT = TypeVar("ClientT", bound="_BaseClient")
+# Options that configure the client object rather than its settings.
+_CLIENT_ONLY = ("transport", "sleep", "retry_policy")
 
 
 XMLRPC_SHUTDOWN = (
@@ -98,6 +101,15 @@ class _BaseClient:
         )
         self._backend = make_backend(self._settings)
         self._policy = retry_policy or RetryPolicy(max_retries=self._settings.max_retries)
+
+    @classmethod
+    def from_env(
+        cls: type[ClientT], env: Mapping[str, str] | None = None, **options: Any
+    ) -> ClientT:
+        """A client from ``KEAP_API_KEY``, ``KEAP_BACKEND`` (default ``rest``),
+        ``KEAP_BASE_URL`` and ``KEAP_XMLRPC_URL``; keyword options win."""
+        client_opts = {k: options.pop(k) for k in _CLIENT_ONLY if k in options}
+        return cls(settings=settings_from_env(env, **options), **client_opts)
 
     @property
     def backend(self) -> BackendName:
@@ -181,15 +193,6 @@ class KeapClient(_BaseClient):
         self.contacts = Contacts(self)
         self.tags = Tags(self)
 
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **options: Any) -> KeapClient:
-        """A client from ``KEAP_API_KEY``, ``KEAP_BACKEND`` (default ``rest``),
-        ``KEAP_BASE_URL`` and ``KEAP_XMLRPC_URL``; keyword options win."""
-        client_opts = {
-            k: options.pop(k) for k in ("transport", "sleep", "retry_policy") if k in options
-        }
-        return cls(settings=settings_from_env(env, **options), **client_opts)
-
     def run(self, flow: Flow[T]) -> T:
         """Drive a backend flow to its result (the one sync driver)."""
         try:
@@ -265,14 +268,6 @@ class AsyncKeapClient(_BaseClient):
         self._http = httpx.AsyncClient(transport=transport, timeout=self._settings.timeout)
         self.contacts = AsyncContacts(self)
         self.tags = AsyncTags(self)
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **options: Any) -> AsyncKeapClient:
-        """A client from the environment, as :meth:`KeapClient.from_env`."""
-        client_opts = {
-            k: options.pop(k) for k in ("transport", "sleep", "retry_policy") if k in options
-        }
-        return cls(settings=settings_from_env(env, **options), **client_opts)
 
     async def run(self, flow: Flow[T]) -> T:
         """Drive a backend flow to its result (the one async driver)."""

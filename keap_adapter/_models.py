@@ -69,6 +69,13 @@ Text100 = Annotated[str, Field(max_length=100), AfterValidator(_xml_safe)]
 Text255 = Annotated[str, Field(max_length=255), AfterValidator(_xml_safe)]
 
 
+def check_id(value: object, what: str = "id") -> int:
+    """A positive int id, or ``ValueError`` (``True`` and ``"12"`` are refused too)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"{what} must be a positive int, not {value!r}")
+    return value
+
+
 class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
 

@@ -11,7 +11,17 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter
 
-from ._models import ApplyResult, Contact, ContactUpdate, Email, NewContact, Tag, Text, UpsertResult
+from ._models import (
+    ApplyResult,
+    Contact,
+    ContactUpdate,
+    Email,
+    NewContact,
+    Tag,
+    Text,
+    UpsertResult,
+    check_id,
+)
 from .backends._base import ContactFilter
 
 if TYPE_CHECKING:
@@ -29,13 +39,6 @@ MATCH_OPTIONS = {
     "email_and_name": "EmailAndName",
     "email_and_name_and_company": "EmailAndNameAndCompany",
 }
-
-
-def check_id(value: object, what: str = "id") -> int:
-    """A positive int id, or ``ValueError`` (``True`` and ``"12"`` are refused too)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(f"{what} must be a positive int, not {value!r}")
-    return value
 
 
 def check_ids(values: Iterable[int]) -> list[int]:

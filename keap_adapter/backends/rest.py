@@ -15,7 +15,7 @@ import httpx
 from pydantic import ValidationError
 
 from .._exceptions import APIError, RateLimitError, ResponseValidationError, error_class_for_status
-from .._models import ApplyResult, Contact, ContactUpdate, NewContact, Tag, UpsertResult
+from .._models import ApplyResult, Contact, ContactUpdate, NewContact, Tag, UpsertResult, check_id
 from .._retry import parse_retry_after
 from . import _rest_json as wire
 from ._base import DUPLICATE_OPTIONS, Backend, Call, ContactFilter, Flow, Page
@@ -289,7 +289,5 @@ class RestBackend(Backend):
 
 
 def _id(value: int) -> int:
-    """Ids are positive ints in the facade; anything else is refused before sending."""
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(f"an id must be a positive int, not {value!r}")
-    return value
+    # The codec is usable on its own, so it checks ids too, before building a path.
+    return check_id(value)

@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from .._client import KeapClient
 from .._exceptions import KeapError, NotFoundError
-from .._models import NewContact, PhoneNumber
-from .._resources import check_id
+from .._models import NewContact, PhoneNumber, check_id
 from ._normalize import RAISED, Difference, Observation
 from ._shadow import Shadow
 
