@@ -42,12 +42,22 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="keap-adapter", description=__doc__)
     parser.add_argument("--version", action="version", version=f"keap-adapter {__version__}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    for add in (_fake_commands, _record_command, _audit_command, _compare_command):
+        add(commands)
+    _account_commands(commands)
+    return parser
+
+
+def _fake_commands(commands: Any) -> None:
     demo = commands.add_parser("demo", help="run the form-to-contact flow on the embedded fake")
     demo.set_defaults(handler=_demo)
     serve = commands.add_parser("serve", help="serve the embedded fake Keap on loopback")
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--api-key", default="fake-keap-api-key", help="the key the fake accepts")
     serve.set_defaults(handler=_serve)
+
+
+def _record_command(commands: Any) -> None:
     record = commands.add_parser("record", help="record a scenario into a cassette file")
     record.add_argument("scenario", choices=sorted(SCENARIOS))
     record.add_argument("--backend", choices=("rest", "xmlrpc"), required=True)
@@ -58,15 +68,15 @@ def _parser() -> argparse.ArgumentParser:
         help="record on the embedded fake, not KEAP_API_KEY's account",
     )
     record.set_defaults(handler=_record)
+
+
+def _audit_command(commands: Any) -> None:
     audit = commands.add_parser(
         "audit", help="list the Keap XML-RPC calls in Python code and their REST v2 replacements"
     )
     audit.add_argument("path", help="a .py file or a folder to scan")
     audit.add_argument("--json", action="store_true", help="print JSON (sorted keys)")
     audit.set_defaults(handler=_audit)
-    _compare_command(commands)
-    _account_commands(commands)
-    return parser
 
 
 def _account_commands(commands: Any) -> None:

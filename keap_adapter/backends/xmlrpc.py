@@ -261,8 +261,11 @@ class XmlRpcBackend(Backend):
     def update_tag(self, tag_id: int, changes: dict[str, Any]) -> Flow[Tag]:
         """``DataService.update('ContactGroup', id, ...)`` with only the changed columns."""
         op = "tags.update"
-        columns = {"name": "GroupName", "description": "GroupDescription",
-                   "category_id": "GroupCategoryId"}  # fmt: skip
+        columns = {
+            "name": "GroupName",
+            "description": "GroupDescription",
+            "category_id": "GroupCategoryId",
+        }
         values = {columns[k]: ("" if v is None else v) for k, v in changes.items()}
         if values:
             updated = yield from self._call(
@@ -276,8 +279,12 @@ class XmlRpcBackend(Backend):
         op = "tags.delete"
         deleted = yield from self._call(op, "DataService.delete", "ContactGroup", tag_id)
         if not ops.expect(op, deleted, bool):
-            raise NotFoundError(f"tag {tag_id} was not deleted (no such tag)", operation=op,
-                                backend=self.name, status_code=200)  # fmt: skip
+            raise NotFoundError(
+                f"tag {tag_id} was not deleted (no such tag)",
+                operation=op,
+                backend=self.name,
+                status_code=200,
+            )
 
     def list_tags_page(
         self, name: str | None, page_size: int, cursor: str | None
