@@ -115,8 +115,15 @@ def _int_like(value: Any) -> bool:
 
 
 def _utc_seconds(value: datetime) -> datetime:
+    """An instant at the precision XML-RPC can carry: whole seconds of US Eastern wall time.
+
+    Compared as wall time, the two instants of the repeated hour when daylight saving ends
+    (01:00-02:00 twice) are equal: XML-RPC cannot tell them apart, so they must not be
+    reported as a mismatch. The result is shown in UTC as the wall time's first instant.
+    """
     aware = value if value.tzinfo is not None else value.replace(tzinfo=EASTERN)
-    return aware.astimezone(timezone.utc).replace(microsecond=0)
+    wall = aware.astimezone(EASTERN).replace(tzinfo=None, microsecond=0, fold=0)
+    return wall.replace(tzinfo=EASTERN).astimezone(timezone.utc)
 
 
 def diff(control: Any, candidate: Any, path: str = "") -> list[Difference]:

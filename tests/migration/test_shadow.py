@@ -388,3 +388,15 @@ def test_log_observation_warns_on_mismatches(
     assert [r.levelname for r in caplog.records] == ["WARNING", "DEBUG"]
     assert "family_name: 'Lovelace' (control) != 'Byron' (candidate)" in caplog.records[0].message
     assert caplog.records[1].message == "shadow tags.get(1): match"
+
+
+def test_the_repeated_daylight_saving_hour_is_not_a_mismatch() -> None:
+    from datetime import datetime, timezone
+
+    from keap_adapter.migration import diff, normalize
+
+    first = datetime(2026, 11, 1, 5, 30, tzinfo=timezone.utc)  # 01:30 EDT
+    second = datetime(2026, 11, 1, 6, 30, tzinfo=timezone.utc)  # 01:30 EST, an hour later
+    assert diff(normalize({"t": first}), normalize({"t": second})) == []
+    later = datetime(2026, 11, 1, 7, 30, tzinfo=timezone.utc)
+    assert diff(normalize({"t": first}), normalize({"t": later})) != []
