@@ -12,8 +12,8 @@ from datetime import date, datetime, time, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-# XML-RPC date-times carry no zone and mean US Eastern (keap-api.md 4.6); the zone is a
-# setting of the codec, this is the documented default.
+# XML-RPC date-times carry no zone and mean US Eastern (keap-api.md 4.6; whether an app's
+# own zone ever applies is unconfirmed, 8.7).
 EASTERN = ZoneInfo("America/New_York")
 
 SCALARS: dict[str, str] = {
