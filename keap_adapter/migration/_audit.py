@@ -206,11 +206,19 @@ def _bound_names(scope: ast.AST, own: list[ast.AST]) -> Iterator[str]:
 def _binding(value: ast.expr | None) -> _Binding:
     if isinstance(value, ast.Constant) and isinstance(value.value, str):
         return value.value
-    return (
-        _Service(value.attr)
-        if isinstance(value, ast.Attribute) and value.attr in SERVICES
-        else None
-    )
+    if isinstance(value, ast.Attribute) and value.attr in SERVICES:
+        return _Service(value.attr)
+    return _getattr_service(value)
+
+
+def _getattr_service(value: ast.expr | None) -> _Service | None:
+    """``getattr(proxy, "DataService")``: the service, named in a string."""
+    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)):
+        return None
+    name = value.args[1] if len(value.args) >= 2 else None
+    if value.func.id == "getattr" and isinstance(name, ast.Constant) and name.value in SERVICES:
+        return _Service(str(name.value))
+    return None
 
 
 # The scanner: one matcher per style, first match wins, at most one call site per call.

@@ -359,3 +359,14 @@ def test_scan_source_and_label() -> None:
     [site] = scan_source('s.DataService.count(KEY, "ContactGroup", {})\n', "m.py")
     assert isinstance(site, CallSite)
     assert (site.label, site.file, site.column) == ("DataService.count('ContactGroup')", "m.py", 1)
+
+
+def test_a_service_fetched_with_getattr_and_kept_in_a_name(tmp_path: Path) -> None:
+    source = (
+        'svc = getattr(proxy, "DataService")\n'
+        'rows = svc.query(KEY, "Contact", 10, 0, {"Id": "%"}, ["Id"])\n'
+    )
+    (sites,) = [scan_source(source, "alias.py")]
+    assert [(s.line, s.method, s.table, s.covered) for s in sites] == [
+        (2, "DataService.query", "Contact", True)
+    ]
