@@ -13,8 +13,6 @@ import pytest
 from keap_adapter.testing import FakeKeap
 from keap_adapter.testing._pytest_plugin import block_network
 
-pytest_plugins = ["pytester"]
-
 TEST_FILE = """
 import os
 import keap_adapter as ka
