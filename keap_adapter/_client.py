@@ -52,7 +52,7 @@ def _warn_xmlrpc_shutdown() -> None:
 
 def _outside_package() -> int:
     """The ``stacklevel`` of the first caller outside keap_adapter (the user's line)."""
-    package = os.path.dirname(os.path.abspath(__file__))
+    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
     frame, level = sys._getframe(1), 1
     while frame.f_back is not None and frame.f_code.co_filename.startswith(package):
         frame, level = frame.f_back, level + 1
@@ -161,12 +161,14 @@ class _BaseClient:
         return result
 
     @staticmethod
-    def _next_cursor(page: Page[Any], cursor: str | None, call_op: str) -> str | None:
-        if page.next_cursor is not None and page.next_cursor == cursor:
-            # A server that hands back the same cursor would make us loop forever.
+    def _next_cursor(page: Page[Any], seen: set[str], call_op: str) -> str | None:
+        if page.next_cursor is not None and page.next_cursor in seen:
+            # A server that hands back an earlier cursor would make us loop forever.
             raise ResponseValidationError(
-                "the next page token repeats the current one", operation=call_op
+                "the next page token repeats an earlier one", operation=call_op
             )
+        if page.next_cursor is not None:
+            seen.add(page.next_cursor)
         return page.next_cursor
 
 
@@ -229,10 +231,11 @@ class KeapClient(_BaseClient):
     def paginate(self, page_flow: PageFlow[Item], operation: str) -> Iterator[Item]:
         """Every item of a listing, fetching pages lazily as the iterator advances."""
         cursor: str | None = None
+        seen: set[str] = set()
         while True:
             page = self.run(page_flow(cursor))
             yield from page.items
-            if (cursor := self._next_cursor(page, cursor, operation)) is None:
+            if (cursor := self._next_cursor(page, seen, operation)) is None:
                 return
 
     def close(self) -> None:
@@ -305,11 +308,12 @@ class AsyncKeapClient(_BaseClient):
     async def paginate(self, page_flow: PageFlow[Item], operation: str) -> AsyncIterator[Item]:
         """Every item of a listing, fetching pages lazily as the iterator advances."""
         cursor: str | None = None
+        seen: set[str] = set()
         while True:
             page = await self.run(page_flow(cursor))
             for item in page.items:
                 yield item
-            if (cursor := self._next_cursor(page, cursor, operation)) is None:
+            if (cursor := self._next_cursor(page, seen, operation)) is None:
                 return
 
     async def aclose(self) -> None:

@@ -78,9 +78,18 @@ def _contact_filter(
     return ContactFilter(email=email, given_name=given_name, family_name=family_name)
 
 
+def _exact_email(email: str) -> str:
+    """An address to look up as written: REST would read a ``*`` as a wildcard."""
+    if isinstance(email, str) and "*" in email:
+        raise ValueError(f"{email!r}: find_by_email takes an exact address, without '*'")
+    return _EMAIL.validate_python(email)
+
+
 def _check_filter_value(value: str) -> None:
     """One wildcard, a trailing ``*``, means the same on both backends; refuse the rest."""
     _TEXT.validate_python(value)
+    if not value.strip():
+        raise ValueError("a filter value cannot be empty (the backends read it differently)")
     if "%" in value or "*" in value[:-1]:
         raise ValueError(f"{value!r}: only a trailing '*' is a wildcard, and '%' is not allowed")
 
@@ -145,7 +154,7 @@ class Contacts:
 
     def find_by_email(self, email: str) -> ContactList:
         """Every contact holding ``email``."""
-        return self._c.run(self._b.find_contacts_by_email(_EMAIL.validate_python(email)))
+        return self._c.run(self._b.find_contacts_by_email(_exact_email(email)))
 
     def list(
         self,
@@ -260,7 +269,7 @@ class AsyncContacts:
 
     async def find_by_email(self, email: str) -> ContactList:
         """See :meth:`Contacts.find_by_email`."""
-        return await self._c.run(self._b.find_contacts_by_email(_EMAIL.validate_python(email)))
+        return await self._c.run(self._b.find_contacts_by_email(_exact_email(email)))
 
     def list(
         self,

@@ -14,6 +14,7 @@ from .._exceptions import (
     APIError,
     AuthenticationError,
     BadRequestError,
+    ConflictError,
     KeapError,
     NotFoundError,
     PermissionDeniedError,
@@ -36,6 +37,8 @@ _TAG_OF: tuple[tuple[type[APIError], str], ...] = (
     (AuthenticationError, "InvalidKey"),
     (PermissionDeniedError, "NoAccess"),
     (BadRequestError, "InvalidParameter"),
+    # REST refuses a duplicate tag name that XML-RPC took; 12 is a code no client retries.
+    (ConflictError, "InvalidParameter"),
 )
 
 
@@ -85,9 +88,11 @@ def from_error(exc: KeapError | ValueError, url: str) -> Exception:
     for throttling, a 5xx or a lost connection, what the stdlib ``ServerProxy`` raises
     (``ProtocolError`` / ``ConnectionError``), so existing retry code keeps working."""
     if isinstance(exc, TransportError):
-        return ConnectionError(str(exc))
+        # the message starts with httpx's exception name: ReadTimeout, ConnectError...
+        timed_out = "Timeout" in exc.message.split(":", 1)[0]
+        return (TimeoutError if timed_out else ConnectionError)(str(exc))
     if isinstance(exc, APIError) and exc.fault_code is None and _http_failure(exc):
-        return ProtocolError(url, exc.status_code or 0, exc.message, {})
+        return ProtocolError(url, exc.status_code or 0, exc.message, _hint(exc))
     if isinstance(exc, APIError) and exc.fault_code is not None:
         # An XML-RPC backend's own fault: hand Keap's answer back unchanged.
         return Fault(exc.fault_code, exc.message)
@@ -97,6 +102,11 @@ def from_error(exc: KeapError | ValueError, url: str) -> Exception:
         return invalid(_value_message(exc))
     tag = next((tag for cls, tag in _TAG_OF if isinstance(exc, cls)), "Unexpected")
     return fault(tag, str(exc))
+
+
+def _hint(exc: APIError) -> dict[str, str]:
+    wait = exc.retry_after if isinstance(exc, RateLimitError) else None
+    return {} if wait is None else {"Retry-After": str(int(wait))}
 
 
 def _http_failure(exc: APIError) -> bool:

@@ -7,6 +7,7 @@ back equal through the other. The model side is a plain dict shaped like
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date, datetime, time, timezone
 from typing import Any
@@ -166,6 +167,7 @@ def from_struct(
     return out
 
 
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 # XML-RPC ``DataFormField.DataType`` numbers of the date types -> REST v2 ``field_type``.
 CUSTOM_DATA_TYPES = {13: "DATE", 14: "DATE_TIME"}
 
@@ -179,6 +181,8 @@ def typed_custom(value: Any, field_type: str) -> Any:
     """
     if field_type not in ("DATE", "DATE_TIME") or value in (None, ""):
         return value
+    if field_type == "DATE" and isinstance(value, str) and _ISO_DATE.match(value):
+        return date.fromisoformat(value[:10])  # the date as written, whatever time follows
     try:
         stamp = _instant(value)
     except ValueError:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Any
 
 import httpx
 
 from .._models import LENIENT, Contact, NewContact, Tag
 from ._base import ContactFilter
-from ._fields import typed_custom
+from ._fields import EASTERN, typed_custom
 
 # Ask for every field the facade models: which fields v2 returns by default is unconfirmed
 # (keap-api.md 2.1), and in v1 tag_ids and custom_fields were left out.
@@ -60,10 +60,21 @@ def contact_body(fields: dict[str, Any], custom_ids: dict[str, str]) -> dict[str
 
 
 def _custom_value(ids: dict[str, str], name: str, value: Any) -> dict[str, Any]:
-    if name not in ids:
+    # A field read back under its bare id (not in the model when read) is written by id.
+    field_id = ids.get(name) or (name if name in ids.values() or name.isdigit() else None)
+    if field_id is None:
         raise ValueError(f"unknown custom field {name!r}; Keap has: {sorted(ids)}")
-    content = value.isoformat() if isinstance(value, date) else value
-    return {"id": ids[name], "content": "" if content is None else content}
+    return {"id": field_id, "content": _custom_content(value)}
+
+
+def _custom_content(value: Any) -> Any:
+    if isinstance(value, datetime):
+        # XML-RPC reads a naive time as US Eastern; say so explicitly to REST, in UTC.
+        aware = value if value.tzinfo else value.replace(tzinfo=EASTERN)
+        return aware.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    return "" if value is None else value
 
 
 def update_mask(changes: dict[str, Any]) -> list[str]:
@@ -107,7 +118,8 @@ _SLOT_LISTS = ("email_addresses", "phone_numbers", "addresses")
 
 def duplicate_of(found: Contact, new: NewContact, option: str) -> bool:
     """Whether ``found`` is what Keap's duplicate ``option`` would match for ``new``."""
-    same = [(found.email or "").casefold() == (new.email or "").casefold()]
+    held = {e.email.casefold() for e in found.email_addresses}  # Keap checks every slot
+    same = [(new.email or "").casefold() in held]
     if option in ("EmailAndName", "EmailAndNameAndCompany"):
         same += [_same(found.given_name, new.given_name), _same(found.family_name, new.family_name)]
     if option == "EmailAndNameAndCompany":

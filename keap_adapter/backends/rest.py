@@ -8,7 +8,7 @@ Paths and bodies follow the official v2 schema: ids are strings on the wire, upd
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import Any, TypeVar
 
 import httpx
@@ -76,8 +76,13 @@ class RestBackend(Backend):
 
     # -- custom fields: REST keys them by id, the models by name ---------------------------
 
-    def _custom_field_ids(self, op: str) -> Flow[dict[str, str]]:
-        if self._custom_ids is None:
+    def _custom_field_ids(
+        self, op: str, *, unless_known: Collection[str] = ()
+    ) -> Flow[dict[str, str]]:
+        """The account's custom fields (name -> id), read once and read again when a field
+        appears that the cached list does not hold (one added while this client lived)."""
+        known = self._custom_ids or {}
+        if self._custom_ids is None or not set(unless_known) <= {*known, *known.values()}:
             call = self._call(op, "GET", "contacts/model")
             data = yield from self._object(call)
             self._custom_ids = self._parse(call, data, wire.custom_field_ids)
@@ -91,14 +96,15 @@ class RestBackend(Backend):
     def _read_contact(self, call: Call, data: Any) -> Flow[Contact]:
         names: dict[str, str] = {}
         if data.get("custom_fields"):
-            ids = yield from self._custom_field_ids(call.operation)
+            seen = {str(cf.get("id")) for cf in data["custom_fields"] if isinstance(cf, dict)}
+            ids = yield from self._custom_field_ids(call.operation, unless_known=seen)
             names = {v: k for k, v in ids.items()}
         return self._parse(call, data, wire.contact_from_json, names, self._custom_types)
 
     def _body(self, op: str, fields: dict[str, Any]) -> Flow[dict[str, Any]]:
         ids: dict[str, str] = {}
         if fields.get("custom_fields"):
-            ids = yield from self._custom_field_ids(op)
+            ids = yield from self._custom_field_ids(op, unless_known=set(fields["custom_fields"]))
         return wire.contact_body(fields, ids)
 
     # -- contacts -------------------------------------------------------------------------

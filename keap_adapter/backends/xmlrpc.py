@@ -115,6 +115,14 @@ class XmlRpcBackend(Backend):
             }
         return [*CONTACT_FIELDS, *self._custom_fields]
 
+    def _struct(self, fields: dict[str, Any], *, clear_missing_slots: bool) -> dict[str, Any]:
+        """The struct to write; a custom field the cached field list lacks (one added since
+        it was read) makes the next load read the list again, so it comes back too."""
+        named = {f"_{name}" for name in fields.get("custom_fields") or {}}
+        if self._custom_fields is not None and not named <= set(self._custom_fields):
+            self._custom_fields = None
+        return to_struct(fields, clear_missing_slots=clear_missing_slots)
+
     def _contact(self, operation: str, struct: Any) -> Contact:
         return ops.contact_from_struct(operation, struct, self._custom_types)
 
@@ -139,7 +147,7 @@ class XmlRpcBackend(Backend):
     def create_contact(self, contact: NewContact) -> Flow[Contact]:
         """``ContactService.add`` (never deduplicates), then load the stored contact."""
         op = "contacts.create"
-        struct = to_struct(_given(contact), clear_missing_slots=False)
+        struct = self._struct(_given(contact), clear_missing_slots=False)
         new_id = yield from self._call(op, "ContactService.add", struct, idempotent=False)
         return (yield from self._load_contact(op, ops.expect(op, new_id, int)))
 
@@ -150,7 +158,7 @@ class XmlRpcBackend(Backend):
     def update_contact(self, contact_id: int, update: ContactUpdate) -> Flow[Contact]:
         """``ContactService.update`` with only the set fields (none set: just load)."""
         op = "contacts.update"
-        struct = to_struct(update.changes(), clear_missing_slots=True)
+        struct = self._struct(update.changes(), clear_missing_slots=True)
         if struct:
             updated = yield from self._call(op, "ContactService.update", contact_id, struct)
             ops.expect(op, updated, int)
@@ -209,7 +217,7 @@ class XmlRpcBackend(Backend):
             raise ValueError("upsert matches on email; the contact has no EMAIL1")
         before = yield from self._call(op, "ContactService.findByEmail", contact.email, ["Id"])
         existing = {row.get("Id") for row in ops.rows(op, before)}
-        struct = to_struct(_given(contact), clear_missing_slots=False)
+        struct = self._struct(_given(contact), clear_missing_slots=False)
         answer = yield from self._call(
             op, "ContactService.addWithDupCheck", struct, match, idempotent=False
         )

@@ -19,6 +19,7 @@ from ..backends._fields import (
     aware_to_eastern,
     from_struct,
     full_struct,
+    typed_custom,
 )
 from ..backends._xmlrpc_rules import column_value, fault
 
@@ -106,9 +107,16 @@ class Table:
 # Contact
 
 
-def contact_struct(contact: Row) -> Row:
-    """A canonical contact as a full ``Contact`` struct, empty fields left out."""
-    return full_struct(contact)
+def contact_struct(contact: Row, store: Store) -> Row:
+    """A canonical contact as a full ``Contact`` struct, empty fields left out.
+
+    Date custom fields go out as ``dateTime`` as Keap sends them, even when a REST write
+    stored them as text.
+    """
+    types = {f["name"]: f["field_type"] for f in store.custom_fields.values()}
+    custom = contact.get("custom_fields") or {}
+    typed = {k: typed_custom(v, types.get(k, "")) for k, v in custom.items()}
+    return full_struct({**contact, "custom_fields": typed})
 
 
 def contact_writes(store: Store, record_id: int | None, struct: Row) -> Row:
@@ -130,7 +138,7 @@ def _contact_fields(store: Store) -> set[str]:
 
 def _find_contact(store: Store, record_id: int) -> Row | None:
     contact = store.contact(record_id)
-    return contact_struct(contact) if contact is not None else None
+    return contact_struct(contact, store) if contact is not None else None
 
 
 def _insert_contact(store: Store, struct: Row) -> int:
@@ -144,7 +152,7 @@ def _change_contact(store: Store, record_id: int, struct: Row) -> None:
 CONTACT = Table(
     name="Contact",
     fields=_contact_fields,
-    rows=lambda store: [contact_struct(c) for c in store.all_contacts()],
+    rows=lambda store: [contact_struct(c, store) for c in store.all_contacts()],
     find=_find_contact,
     insert=_insert_contact,
     change=_change_contact,

@@ -205,7 +205,7 @@ def _find_by_email(store: Store, args: tuple[Any, ...]) -> list[Any]:
     CONTACT.check_fields(store, fields)
     wanted = email.strip().lower()
     found = [c for c in store.all_contacts() if wanted in (e.lower() for e in store.emails(c))]
-    return [pick(contact_struct(c), fields) for c in found]
+    return [pick(contact_struct(c, store), fields) for c in found]
 
 
 def _group_change(apply: bool) -> Callable[[Store, tuple[Any, ...]], bool]:

@@ -7,6 +7,7 @@ blocked for the test, loopback excepted).
 
 from __future__ import annotations
 
+import hashlib
 import re
 import socket
 from collections.abc import Iterator
@@ -50,7 +51,10 @@ def cassette_path(request: pytest.FixtureRequest) -> Path:
     parts = list(Path(file).with_suffix("").parts)
     if parts[:1] in (["tests"], ["test"]):
         parts = parts[1:]
-    name = re.sub(r"[^\w.-]+", "-", request.node.name).strip("-")
+    base = re.sub(r"\[(.*)\]$", r"-\1", request.node.name)  # test_x[rest] -> test_x-rest
+    name = re.sub(r"[^\w.-]+", "-", base).strip("-")
+    if name != base:  # cleaning can make two names one (a+b, a/b, a b): keep them apart
+        name += "-" + hashlib.sha256(request.node.name.encode()).hexdigest()[:8]
     return root.joinpath(*parts, *scope[:-1], f"{name}.json")
 
 

@@ -89,3 +89,24 @@ def test_same_named_tests_in_two_classes_get_two_cassettes(pytester: pytest.Pyte
         """
     )
     pytester.runpytest_subprocess().assert_outcomes(passed=2)
+
+
+def test_parameters_that_clean_to_the_same_name_get_different_cassettes(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        test_ids="""
+        import pytest
+
+        SEEN = set()
+
+        @pytest.mark.parametrize("email", ["a+b@example.com", "a/b@example.com", "a b@example.com"])
+        def test_x(keap_cassette, email):
+            assert keap_cassette.path not in SEEN
+            SEEN.add(keap_cassette.path)
+
+        def test_plain(keap_cassette):
+            assert keap_cassette.path.name == "test_plain.json"
+        """
+    )
+    pytester.runpytest_subprocess().assert_outcomes(passed=4)

@@ -224,3 +224,31 @@ def test_date_custom_fields_read_the_same_typed_values_on_both_backends(
     created = client.contacts.create(ka.NewContact(email="d@example.com", custom_fields=values))
     assert created.custom_fields == values  # a text field holding a date stays text
     assert other.contacts.get(created.id).custom_fields == values
+
+
+def test_upsert_matches_an_address_held_in_another_slot(client: ka.KeapClient) -> None:
+    holder = client.contacts.create(
+        ka.NewContact(
+            given_name="Holder",
+            email_addresses=[
+                ka.EmailAddress(email="first@example.com", field="EMAIL1"),
+                ka.EmailAddress(email="shared@example.com", field="EMAIL2"),
+            ],
+        )
+    )
+    other_one = client.contacts.create(ka.NewContact(given_name="Other", email="other@example.com"))
+    result = client.contacts.upsert(ka.NewContact(email="shared@example.com", job_title="Chief"))
+    assert (result.created, result.contact.id) == (False, holder.id)
+    emails = {e.field: e.email for e in client.contacts.get(holder.id).email_addresses}
+    assert emails["EMAIL2"] == "shared@example.com"  # the slot that matched is kept
+    assert client.contacts.get(other_one.id).job_title is None  # nobody else was touched
+
+
+def test_a_custom_field_added_while_the_client_lives(fake: FakeKeap, client: ka.KeapClient) -> None:
+    fake.add_custom_field("Color")
+    created = client.contacts.create(
+        ka.NewContact(email="late@example.com", custom_fields={"Color": "red"})
+    )
+    fake.add_custom_field("Size")  # after the client read the field list
+    updated = client.contacts.update(created.id, ka.ContactUpdate(custom_fields={"Size": "L"}))
+    assert updated.custom_fields == {"Color": "red", "Size": "L"}

@@ -537,7 +537,7 @@ def test_throttling_and_lost_connections_raise_what_the_stdlib_raises() -> None:
         (ka.BadRequestError("bad", operation="tags.create", backend="rest"),
          (12, "[InvalidParameter]tags.create [rest]: bad")),
         (ka.PermissionDeniedError("no", backend="rest"), (14, "[NoAccess][rest]: no")),
-        (ka.ConflictError("taken"), (3, "[Unexpected]taken")),
+        (ka.ConflictError("taken"), (12, "[InvalidParameter]taken")),
         (ValueError("page_size is 0"), (12, "[InvalidParameter]page_size is 0")),
     ],
 )  # fmt: skip
@@ -571,3 +571,40 @@ def test_server_filters_off_reads_everything_and_matches_here(fake: FakeKeap) ->
         filtered = fake.requests[before + len(unfiltered) :]
     assert all("filter" not in r.url.params for r in unfiltered)
     assert any(r.url.params.get("filter") == "given_name==ada" for r in filtered)
+
+
+def test_a_refused_duplicate_tag_name_is_a_fault_clients_do_not_retry() -> None:
+    found = from_error(ka.ConflictError("A tag named 'Lead' already exists"), "https://x/crm")
+    assert isinstance(found, xmlrpc.client.Fault)
+    assert found.faultCode == 12
+
+
+def test_throttling_keeps_the_wait_hint_and_timeouts_are_timeouts() -> None:
+    throttled = from_error(ka.RateLimitError("Quota", status_code=429, retry_after=7), "u")
+    assert isinstance(throttled, xmlrpc.client.ProtocolError)
+    assert throttled.headers == {"Retry-After": "7"}
+    assert isinstance(from_error(ka.TransportError("ReadTimeout: slow"), "u"), TimeoutError)
+    assert isinstance(from_error(ka.TransportError("ConnectError: refused"), "u"), ConnectionError)
+
+
+def test_date_custom_fields_load_as_xmlrpc_loads_them() -> None:
+    import datetime as dt
+
+    fake = FakeKeap(api_key=KEY)
+    fake.add_custom_field("Renewal", "DATE")
+    with (
+        fake.serve() as server,
+        xmlrpc.client.ServerProxy(f"{server.url}/crm/xmlrpc/v1", use_builtin_types=True) as real,
+        ka.KeapClient("rest", KEY, transport=fake.transport) as client,
+    ):
+        shim: Any = ServerProxy(client)
+        by_rest = shim.ContactService.add(
+            LEGACY_KEY, {"Email": "r@example.com", "_Renewal": dt.datetime(2024, 5, 6)}
+        )
+        by_xml = real.ContactService.add(
+            KEY, {"Email": "x@example.com", "_Renewal": dt.datetime(2024, 5, 6)}
+        )
+        for cid in (by_rest, by_xml):
+            wanted = {"_Renewal": dt.datetime(2024, 5, 6)}
+            assert real.ContactService.load(KEY, cid, ["_Renewal"]) == wanted
+            assert shim.ContactService.load(LEGACY_KEY, cid, ["_Renewal"]) == wanted

@@ -299,3 +299,28 @@ def test_filters_take_only_a_trailing_star(value: str) -> None:
     with pytest.raises(ValueError, match="trailing"):
         list(client_for(script).contacts.list(given_name=value))
     assert script.requests == []
+
+
+def test_a_cycle_of_page_tokens_is_an_error_not_a_loop() -> None:
+    pages = [{"contacts": [CONTACT], "next_page_token": t} for t in ("A", "B", "A")]
+    script = Script(*[httpx.Response(200, json=p) for p in pages])
+    with pytest.raises(ka.ResponseValidationError, match="repeats"):
+        list(client_for(script).contacts.list())
+    assert len(script.requests) == 3
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda c: c.contacts.find_by_email("ada@example.co*"), "exact address"),
+        (lambda c: list(c.contacts.list(given_name="")), "empty"),
+        (lambda c: list(c.contacts.list(email="  ")), "empty"),
+    ],
+)
+def test_lookups_that_would_mean_different_things_per_backend_are_refused(
+    call: Callable[[ka.KeapClient], object], message: str
+) -> None:
+    script = Script()
+    with pytest.raises(ValueError, match=message):
+        call(client_for(script))
+    assert script.requests == []
