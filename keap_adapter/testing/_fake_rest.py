@@ -19,13 +19,13 @@ import httpx
 from ._fake_rest_json import (
     CONTACT_FIELD_NAMES,
     MODELLED,
+    TAG_FIELDS,
     RestError,
     contact_fields,
     contact_json,
-    is_id,
     iso,
     json_object,
-    json_text,
+    tag_fields,
     tag_json,
 )
 
@@ -286,28 +286,13 @@ def _list_tags(call: _Call) -> httpx.Response:
     return _json(200, {"tags": [tag_json(t) for t in page], "next_page_token": token})
 
 
-_TAG_FIELDS = frozenset({"name", "description", "category"})
-
-
 def _tag_body(call: _Call, *, exclude: int | None = None) -> dict[str, Any]:
-    """A ``CreateUpdateTagRequest`` as store fields (name unique, category id numeric)."""
-    body = json_object(call.body(), "request", _TAG_FIELDS)
-    out: dict[str, Any] = {}
-    if "name" in body:
-        name = json_text("name", body.get("name"))
-        if not name:
-            raise RestError(400, "name is required")
-        out["name"] = name[:255]  # Keap saves up to 255 characters of the name
-        if any(t["name"] == out["name"] and t["id"] != exclude for t in call.store.tags.values()):
-            raise RestError(409, f"A tag named {out['name']!r} already exists")
-    if "description" in body:
-        out["description"] = json_text("description", body.get("description"))
-    if "category" in body:
-        category = json_object(body.get("category"), "category", frozenset({"id"}))
-        if category and not is_id(category.get("id")):
-            raise RestError(400, "category.id must be a numeric string")
-        out["category_id"] = int(category["id"]) if category else None
-    return out
+    """The request body as store fields; a name another tag has is a 409."""
+    fields = tag_fields(call.body())
+    taken = {t["name"] for t in call.store.tags.values() if t["id"] != exclude}
+    if fields.get("name") in taken:
+        raise RestError(409, f"A tag named {fields['name']!r} already exists")
+    return fields
 
 
 def _create_tag(call: _Call) -> httpx.Response:
@@ -327,7 +312,7 @@ def _update_tag(call: _Call) -> httpx.Response:
     fields = _tag_body(call, exclude=tag_id)
     mask = call.params("update_mask")
     if mask:
-        unknown = set(mask) - _TAG_FIELDS
+        unknown = set(mask) - TAG_FIELDS
         if unknown:
             raise RestError(400, f"unknown update_mask fields: {sorted(unknown)}")
         named = {"category_id" if m == "category" else m for m in mask}

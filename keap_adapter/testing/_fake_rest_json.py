@@ -262,3 +262,25 @@ def _custom_fields(store: Store, value: Any) -> dict[str, Any]:
 def is_id(value: Any) -> TypeGuard[str]:
     """Whether a JSON value is an id: a string of digits."""
     return isinstance(value, str) and value.isdigit()
+
+
+TAG_FIELDS = frozenset({"name", "description", "category"})
+
+
+def tag_fields(data: Any) -> dict[str, Any]:
+    """A ``CreateUpdateTagRequest`` as store fields (a name, a numeric category id)."""
+    body = json_object(data, "request", TAG_FIELDS)
+    out: dict[str, Any] = {}
+    if "name" in body:
+        name = json_text("name", body.get("name"))
+        if not name:
+            raise RestError(400, "name is required")
+        out["name"] = name[:255]  # Keap saves up to 255 characters of the name
+    if "description" in body:
+        out["description"] = json_text("description", body.get("description"))
+    if "category" in body:
+        category = json_object(body.get("category"), "category", frozenset({"id"}))
+        if category and not is_id(category.get("id")):
+            raise RestError(400, "category.id must be a numeric string")
+        out["category_id"] = int(category["id"]) if category else None
+    return out
