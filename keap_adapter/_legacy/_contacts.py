@@ -24,7 +24,7 @@ from ..backends._fields import (
     full_struct,
 )
 from ..backends._xmlrpc_rules import column_value, fault
-from ._faults import invalid, not_found, unmodelled_field
+from ._faults import invalid, not_found
 from ._table import Context, Row, Table, contact_fields
 from ._values import exact_id, pick, pick_all, positive_id, prefix_filter
 
@@ -49,12 +49,6 @@ _OWNER: dict[str, str] = {
 _SLOT_FIELDS = frozenset({"email_addresses", "phone_numbers", "addresses"})
 # Keap's dupCheckType -> the facade's upsert ``match``.
 DUP_CHECKS = {keap: facade for facade, keap in MATCH_OPTIONS.items()}
-
-
-def _unknown(ctx: Context, name: str) -> bool:  # noqa: ARG001 - the caller's signature
-    if name in UNMODELLED:
-        raise unmodelled_field("Contact", name)
-    return False
 
 
 def contact_row(contact: Contact) -> Row:
@@ -149,7 +143,7 @@ CONTACT = Table(
     add=add_contact,
     update=update_contact,
     delete=delete_contact,
-    unknown=_unknown,
+    unmodelled=frozenset(UNMODELLED),
 )
 
 

@@ -64,12 +64,8 @@ def not_translated(method: str, table: str | None = None, why: str = "") -> Faul
     return Fault(
         NOT_TRANSLATED_CODE,
         f"[{NOT_TRANSLATED_TAG}]{label} is not translated by keap_adapter's legacy shim"
-        f"{reason}; in REST v2: {_rest_for(method, table)}",
+        f"{reason}; in REST v2: {rest_alternative(method, table)}",
     )
-
-
-def _rest_for(method: str, table: str | None) -> str:
-    return rest_alternative(method, table)
 
 
 def read_only_table(method: str, table: str) -> Fault:

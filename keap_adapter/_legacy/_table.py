@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..backends._fields import CONTACT_FIELDS
-from ._faults import no_field
+from ._faults import no_field, unmodelled_field
 
 if TYPE_CHECKING:
     from .._client import KeapClient
@@ -43,8 +43,9 @@ class Table:
     ``rows`` answers a query: the table's rows that may match ``queryData`` (a superset is
     fine, every row is matched again), in the table's own ascending order; it is also told
     which fields the caller touches, so joined columns are read only when asked for.
-    An operation left ``None`` is one the table does not allow. ``unknown`` sees a field
-    name the table does not list: it may fault more precisely, or return True to accept it.
+    An operation left ``None`` is one the table does not allow. ``unmodelled`` names real
+    Keap fields the facade does not model: they fault ``[NotTranslated]``, not
+    ``[NoFieldFound]``, since the field exists in Keap.
     """
 
     name: str
@@ -54,7 +55,7 @@ class Table:
     add: Callable[[Context, Row], int] | None = None
     update: Callable[[Context, int, Row], None] | None = None
     delete: Callable[[Context, int], None] | None = None
-    unknown: Callable[[Context, str], bool] | None = None
+    unmodelled: frozenset[str] = frozenset()
 
     def check(self, ctx: Context, names: Collection[Any]) -> None:
         """Fault ``[NoFieldFound]`` on the first name this table does not have."""
@@ -62,6 +63,6 @@ class Table:
         for name in names:
             if isinstance(name, str) and name in known:
                 continue
-            if isinstance(name, str) and self.unknown is not None and self.unknown(ctx, name):
-                continue
+            if name in self.unmodelled:
+                raise unmodelled_field(self.name, name)
             raise no_field(self.name, name)

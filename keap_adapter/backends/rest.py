@@ -23,6 +23,7 @@ from ._base import DUPLICATE_OPTIONS, Backend, Call, ContactFilter, Flow, Page
 T = TypeVar("T")
 
 
+# The codec is usable on its own, so it checks ids too (check_id) before building a path.
 class RestBackend(Backend):
     """Keap REST v2 (``{base_url}/rest/v2``). Auth headers are the client's job, not the codec's."""
 
@@ -115,7 +116,9 @@ class RestBackend(Backend):
         return (yield from self._read_contact(call, (yield from self._object(call))))
 
     def get_contact(self, contact_id: int) -> Flow[Contact]:
-        call = self._call("contacts.get", "GET", f"contacts/{_id(contact_id)}", params=wire.FIELDS)
+        call = self._call(
+            "contacts.get", "GET", f"contacts/{check_id(contact_id)}", params=wire.FIELDS
+        )
         return (yield from self._read_contact(call, (yield from self._object(call))))
 
     def update_contact(self, contact_id: int, update: ContactUpdate) -> Flow[Contact]:
@@ -128,12 +131,12 @@ class RestBackend(Backend):
         body = yield from self._body("contacts.update", changes)
         params = [("update_mask", m) for m in wire.update_mask(changes)]
         call = self._call(
-            "contacts.update", "PATCH", f"contacts/{_id(contact_id)}", params=params, json=body
+            "contacts.update", "PATCH", f"contacts/{check_id(contact_id)}", params=params, json=body
         )
         return (yield from self._read_contact(call, (yield from self._object(call))))
 
     def delete_contact(self, contact_id: int) -> Flow[None]:
-        yield self._call("contacts.delete", "DELETE", f"contacts/{_id(contact_id)}")
+        yield self._call("contacts.delete", "DELETE", f"contacts/{check_id(contact_id)}")
 
     def find_contacts_by_email(self, email: str) -> Flow[list[Contact]]:
         op, where = "contacts.find_by_email", ContactFilter(email=email)
@@ -208,7 +211,7 @@ class RestBackend(Backend):
         return UpsertResult(contact=found, created=response.status_code == 201)
 
     def contact_tags(self, contact_id: int) -> Flow[list[Tag]]:
-        path = f"contacts/{_id(contact_id)}/tags"
+        path = f"contacts/{check_id(contact_id)}/tags"
 
         def page(cursor: str | None) -> Flow[Page[Tag]]:
             call = self._call("contacts.tags", "GET", path, params=wire.page_params(1000, cursor))
@@ -237,7 +240,7 @@ class RestBackend(Backend):
         return self._parse(call, (yield from self._object(call)), wire.tag_from_json)
 
     def get_tag(self, tag_id: int) -> Flow[Tag]:
-        call = self._call("tags.get", "GET", f"tags/{_id(tag_id)}")
+        call = self._call("tags.get", "GET", f"tags/{check_id(tag_id)}")
         return self._parse(call, (yield from self._object(call)), wire.tag_from_json)
 
     def update_tag(self, tag_id: int, changes: dict[str, Any]) -> Flow[Tag]:
@@ -245,11 +248,13 @@ class RestBackend(Backend):
             changes.get("name"), changes.get("description"), changes.get("category_id")
         )
         mask = [("update_mask", "category" if k == "category_id" else k) for k in changes]
-        call = self._call("tags.update", "PATCH", f"tags/{_id(tag_id)}", params=mask, json=body)
+        call = self._call(
+            "tags.update", "PATCH", f"tags/{check_id(tag_id)}", params=mask, json=body
+        )
         return self._parse(call, (yield from self._object(call)), wire.tag_from_json)
 
     def delete_tag(self, tag_id: int) -> Flow[None]:
-        yield self._call("tags.delete", "DELETE", f"tags/{_id(tag_id)}")
+        yield self._call("tags.delete", "DELETE", f"tags/{check_id(tag_id)}")
 
     def list_tags_page(
         self, name: str | None, page_size: int, cursor: str | None
@@ -277,10 +282,10 @@ class RestBackend(Backend):
 
     def _tag_call(self, op: str, tag_id: int, verb: str, chunk: list[int]) -> Call:
         body = {"contact_ids": [str(c) for c in chunk]}
-        return self._call(op, "POST", f"tags/{_id(tag_id)}/contacts:{verb}", json=body)
+        return self._call(op, "POST", f"tags/{check_id(tag_id)}/contacts:{verb}", json=body)
 
     def _chunks(self, contact_ids: list[int]) -> Iterator[list[int]]:
-        unique = list(dict.fromkeys(_id(c) for c in contact_ids))
+        unique = list(dict.fromkeys(check_id(c) for c in contact_ids))
         for start in range(0, len(unique), self._chunk):
             yield unique[start : start + self._chunk]
 
@@ -288,12 +293,9 @@ class RestBackend(Backend):
         self, tag_id: int, page_size: int, cursor: str | None
     ) -> Flow[Page[Contact]]:
         params = wire.page_params(page_size, cursor)
-        call = self._call("tags.contacts", "GET", f"tags/{_id(tag_id)}/contacts", params=params)
+        call = self._call(
+            "tags.contacts", "GET", f"tags/{check_id(tag_id)}/contacts", params=params
+        )
         data = yield from self._object(call)
         items = [self._parse(call, raw, wire.tagged_contact) for raw in data.get("contacts") or []]
         return Page(items, wire.next_cursor(data))
-
-
-def _id(value: int) -> int:
-    # The codec is usable on its own, so it checks ids too, before building a path.
-    return check_id(value)
