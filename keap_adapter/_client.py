@@ -17,7 +17,7 @@ import time
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 import httpx
 
@@ -28,6 +28,11 @@ from ._resources import AsyncContacts, AsyncTags, Contacts, Tags
 from ._retry import RetryPolicy
 from .backends._base import Backend, Call, Flow, Page
 from .backends.rest import RestBackend
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ._operations import Listing, Op
 
 T = TypeVar("T")
 Item = TypeVar("Item")
@@ -72,44 +77,45 @@ def make_backend(settings: Settings) -> Backend:
     )
 
 
+class _EnvOptions(TypedDict, total=False):
+    """Keyword options ``from_env`` accepts (each wins over the environment)."""
+
+    backend: BackendName
+    api_key: str
+    base_url: str
+    xmlrpc_url: str | None
+    timeout: float
+    max_retries: int
+    tag_chunk_size: int
+    page_size: int
+    retry_policy: RetryPolicy | None
+    transport: Any
+    sleep: Any
+
+
+def _settings(
+    backend: BackendName, api_key: str | None, settings: Settings | None, **options: Any
+) -> Settings:
+    return settings or Settings(backend=backend, api_key=api_key or "", **options)
+
+
 class _BaseClient:
     """What both clients share: settings, backend, headers, outcome handling, logging."""
 
-    def __init__(
-        self,
-        backend: BackendName = "rest",
-        api_key: str | None = None,
-        *,
-        base_url: str = DEFAULT_BASE_URL,
-        xmlrpc_url: str | None = None,
-        timeout: float = 30.0,
-        max_retries: int = 3,
-        tag_chunk_size: int = 100,
-        page_size: int = 1000,
-        retry_policy: RetryPolicy | None = None,
-        settings: Settings | None = None,
-    ) -> None:
-        self._settings = settings or Settings(
-            backend=backend,
-            api_key=api_key or "",
-            base_url=base_url,
-            xmlrpc_url=xmlrpc_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            tag_chunk_size=tag_chunk_size,
-            page_size=page_size,
-        )
+    def __init__(self, settings: Settings, retry_policy: RetryPolicy | None) -> None:
+        self._settings = settings
         self._backend = make_backend(self._settings)
         self._policy = retry_policy or RetryPolicy(max_retries=self._settings.max_retries)
 
     @classmethod
     def from_env(
-        cls: type[ClientT], env: Mapping[str, str] | None = None, **options: Any
+        cls: type[ClientT], env: Mapping[str, str] | None = None, **options: Unpack[_EnvOptions]
     ) -> ClientT:
         """A client from ``KEAP_API_KEY``, ``KEAP_BACKEND`` (default ``rest``),
         ``KEAP_BASE_URL`` and ``KEAP_XMLRPC_URL``; keyword options win."""
-        client_opts = {k: options.pop(k) for k in _CLIENT_ONLY if k in options}
-        return cls(settings=settings_from_env(env, **options), **client_opts)
+        given: dict[str, Any] = dict(options)
+        client_opts = {k: given.pop(k) for k in _CLIENT_ONLY if k in given}
+        return cls(settings=settings_from_env(env, **given), **client_opts)
 
     @property
     def backend(self) -> BackendName:
@@ -185,11 +191,31 @@ class KeapClient(_BaseClient):
         backend: BackendName = "rest",
         api_key: str | None = None,
         *,
+        base_url: str = DEFAULT_BASE_URL,
+        xmlrpc_url: str | None = None,
+        timeout: float = 30.0,
+        max_retries: int = 3,
+        tag_chunk_size: int = 100,
+        page_size: int = 1000,
+        retry_policy: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
-        **options: Any,
+        settings: Settings | None = None,
     ) -> None:
-        super().__init__(backend, api_key, **options)
+        super().__init__(
+            _settings(
+                backend,
+                api_key,
+                settings,
+                base_url=base_url,
+                xmlrpc_url=xmlrpc_url,
+                timeout=timeout,
+                max_retries=max_retries,
+                tag_chunk_size=tag_chunk_size,
+                page_size=page_size,
+            ),
+            retry_policy,
+        )
         self._sleep = sleep
         self._http = httpx.Client(transport=transport, timeout=self._settings.timeout)
         self.contacts = Contacts(self)
@@ -228,6 +254,12 @@ class KeapClient(_BaseClient):
             self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _operate(self, op: Op[T]) -> T:
+        return self.run(op.flow(self._backend))
+
+    def _list(self, listing: Listing[Item]) -> Iterator[Item]:
+        return self.paginate(lambda cur: listing.page(self._backend, cur), listing.name)
+
     def paginate(self, page_flow: PageFlow[Item], operation: str) -> Iterator[Item]:
         """Every item of a listing, fetching pages lazily as the iterator advances."""
         cursor: str | None = None
@@ -262,11 +294,31 @@ class AsyncKeapClient(_BaseClient):
         backend: BackendName = "rest",
         api_key: str | None = None,
         *,
+        base_url: str = DEFAULT_BASE_URL,
+        xmlrpc_url: str | None = None,
+        timeout: float = 30.0,
+        max_retries: int = 3,
+        tag_chunk_size: int = 100,
+        page_size: int = 1000,
+        retry_policy: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        **options: Any,
+        settings: Settings | None = None,
     ) -> None:
-        super().__init__(backend, api_key, **options)
+        super().__init__(
+            _settings(
+                backend,
+                api_key,
+                settings,
+                base_url=base_url,
+                xmlrpc_url=xmlrpc_url,
+                timeout=timeout,
+                max_retries=max_retries,
+                tag_chunk_size=tag_chunk_size,
+                page_size=page_size,
+            ),
+            retry_policy,
+        )
         self._sleep = sleep
         self._http = httpx.AsyncClient(transport=transport, timeout=self._settings.timeout)
         self.contacts = AsyncContacts(self)
@@ -304,6 +356,12 @@ class AsyncKeapClient(_BaseClient):
                 raise outcome
             await self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _operate(self, op: Op[T]) -> T:
+        return await self.run(op.flow(self._backend))
+
+    def _list(self, listing: Listing[Item]) -> AsyncIterator[Item]:
+        return self.paginate(lambda cur: listing.page(self._backend, cur), listing.name)
 
     async def paginate(self, page_flow: PageFlow[Item], operation: str) -> AsyncIterator[Item]:
         """Every item of a listing, fetching pages lazily as the iterator advances."""

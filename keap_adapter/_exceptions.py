@@ -42,7 +42,11 @@ class KeapError(Exception):
 
     ``operation`` (e.g. ``"contacts.get"``) and ``backend`` (``"rest"`` / ``"xmlrpc"``) say
     what failed; both are empty for errors raised before an operation started.
+    ``partial_result`` is set when an operation on many contacts (``tags.apply``,
+    ``tags.remove``) failed midway: the result of what it had already done.
     """
+
+    partial_result: object | None = None
 
     def __init__(self, message: str, *, operation: str = "", backend: str = "") -> None:
         self.message = message

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from enum import Enum
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
@@ -22,7 +23,11 @@ __all__ = [
     "EmailAddress",
     "NewContact",
     "PhoneNumber",
+    "RemoveResult",
     "Tag",
+    "TagOutcome",
+    "TagUpdate",
+    "TaggedContact",
     "UpsertResult",
 ]
 
@@ -196,7 +201,13 @@ class _ContactFields(_Request):
 
 
 class NewContact(_ContactFields):
-    """A contact to create. ``email=`` is a shorthand for the EMAIL1 address."""
+    """A contact to create. ``email=`` is a shorthand for the EMAIL1 address.
+
+    Keap's REST v2 refuses a contact with none of ``email_addresses``, ``phone_numbers``
+    and ``addresses`` (createContact: "at least one item in email_addresses,
+    phone_numbers, or addresses"), so it is refused here, before anything is sent, on
+    both backends.
+    """
 
     email: Email | None = Field(default=None, exclude=True)
     """The EMAIL1 address: given as a shorthand, or read from ``email_addresses``."""
@@ -217,6 +228,16 @@ class NewContact(_ContactFields):
             if first:
                 data["email"] = _get(first[0], "email", None)
         return data
+
+    @model_validator(mode="after")
+    def _reachable(self, info: ValidationInfo) -> NewContact:
+        if not _lenient(info) and not (
+            self.email_addresses or self.phone_numbers or self.addresses
+        ):
+            raise ValueError(
+                "a new contact needs at least one of email_addresses, phone_numbers or addresses"
+            )
+        return self
 
 
 class ContactUpdate(_ContactFields):
@@ -269,6 +290,45 @@ class Tag(_Response):
     category_id: int | None = None
 
 
+TagName = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_xml_safe)]
+PositiveId = Annotated[int, Field(gt=0, strict=True)]
+
+
+class TagUpdate(_Request):
+    """A partial tag update: only the fields you set change.
+
+    ``description=None`` or ``category_id=None`` clears that field; a tag always keeps a
+    name (up to 255 characters, what Keap saves).
+    """
+
+    name: TagName = ""
+    description: Text | None = None
+    category_id: PositiveId | None = None
+
+    def changes(self) -> dict[str, Any]:
+        """The fields that were set, as ``{name: value}``."""
+        return {name: getattr(self, name) for name in sorted(self.model_fields_set)}
+
+    @model_validator(mode="after")
+    def _something_set(self) -> TagUpdate:
+        if not self.model_fields_set:
+            raise ValueError("a tag update must set name, description or category_id")
+        if "name" in self.model_fields_set and not self.name.strip():
+            raise ValueError("a tag name must be a non-empty string")
+        return self
+
+
+class TaggedContact(_Response):
+    """A contact holding a tag, as Keap lists them: the id, EMAIL1, the names, and when
+    the tag was applied (REST v2 ``TaggedContact``; XML-RPC ``ContactGroupAssign``)."""
+
+    id: int
+    email: str | None = None
+    given_name: str | None = None
+    family_name: str | None = None
+    applied_time: datetime | None = None
+
+
 class UpsertResult(_Response):
     """What ``contacts.upsert`` did: the contact, and whether it was newly created."""
 
@@ -276,22 +336,51 @@ class UpsertResult(_Response):
     created: bool
 
 
-class ApplyResult(_Response):
-    """Per-contact outcome of ``tags.apply``: contact id to Keap's status string.
+class TagOutcome(str, Enum):
+    """What ``tags.apply`` / ``tags.remove`` did for one contact."""
 
-    XML-RPC's ``addToGroup`` answers a boolean per contact, reported as ``"SUCCESS"`` or
-    ``"FAILED"``; REST v2 reports its own status strings, passed through unchanged.
-    """
+    SUCCESS = "SUCCESS"
+    """Done: the contact now has (apply) or lacks (remove) the tag."""
+    NOT_FOUND = "NOT_FOUND"
+    """There is no such contact."""
+    FAILED = "FAILED"
+    """Keap refused it for this contact (``messages`` holds what Keap said, if anything)."""
+    UNREPORTED = "UNREPORTED"
+    """The protocol does not say (REST v2 ``removeTags`` answers 204 with no body)."""
 
+
+_FAILURES = (TagOutcome.NOT_FOUND, TagOutcome.FAILED)
+
+
+class _TagResult(_Response):
     tag_id: int
-    outcomes: dict[int, str]
+    outcomes: dict[int, TagOutcome]
+    messages: dict[int, str] = {}
 
     @property
-    def failed(self) -> dict[int, str]:
-        """The contacts whose outcome is not a success."""
-        return {cid: s for cid, s in self.outcomes.items() if not s.upper().startswith("SUCCESS")}
+    def failed(self) -> dict[int, TagOutcome]:
+        """The contacts whose outcome is ``NOT_FOUND`` or ``FAILED``."""
+        return {cid: o for cid, o in self.outcomes.items() if o in _FAILURES}
 
     @property
     def ok(self) -> bool:
-        """True when every contact's tag was applied."""
+        """True when no contact failed (``UNREPORTED`` is not a failure)."""
         return not self.failed
+
+    @property
+    def reported(self) -> bool:
+        """True when Keap reported every contact's outcome (none is ``UNREPORTED``)."""
+        return TagOutcome.UNREPORTED not in self.outcomes.values()
+
+
+class ApplyResult(_TagResult):
+    """Per-contact outcome of ``tags.apply``, in the order the ids were given."""
+
+
+class RemoveResult(_TagResult):
+    """Per-contact outcome of ``tags.remove``, in the order the ids were given.
+
+    REST v2's ``removeTags`` says nothing per contact, so there every outcome is
+    ``UNREPORTED`` and ``reported`` is False; XML-RPC's ``removeFromGroup`` answers per
+    contact.
+    """

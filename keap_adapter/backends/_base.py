@@ -10,14 +10,24 @@ I/O, so every one of them is tested by looking at the requests it builds.
 from __future__ import annotations
 
 import abc
-from collections.abc import Generator
+from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import httpx
 
-from .._exceptions import APIError
-from .._models import ApplyResult, Contact, ContactUpdate, NewContact, Tag, UpsertResult
+from .._exceptions import APIError, KeapError
+from .._models import (
+    ApplyResult,
+    Contact,
+    ContactUpdate,
+    NewContact,
+    RemoveResult,
+    Tag,
+    TaggedContact,
+    UpsertResult,
+)
 
 T = TypeVar("T")
 # Keap's duplicate checks, the same strings on both protocols (keap-api.md 6).
@@ -57,6 +67,18 @@ class ContactFilter:
     email: str | None = None
     given_name: str | None = None
     family_name: str | None = None
+
+
+@contextmanager
+def keeping_partial(done: Callable[[], object]) -> Iterator[None]:
+    """Attach what was already done to an error that ends a many-contact flow midway, so a
+    partial failure never raises away the contacts it already changed."""
+    try:
+        yield
+    except KeapError as exc:
+        if exc.partial_result is None:
+            exc.partial_result = done()
+        raise
 
 
 class Backend(abc.ABC):
@@ -112,7 +134,7 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     def create_tag(self, name: str, description: str | None, category_id: int | None) -> Flow[Tag]:
-        """Create a tag."""
+        """Create a tag; ``ConflictError`` if a tag already has that name."""
 
     @abc.abstractmethod
     def get_tag(self, tag_id: int) -> Flow[Tag]:
@@ -120,7 +142,8 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     def update_tag(self, tag_id: int, changes: dict[str, Any]) -> Flow[Tag]:
-        """Change only the named fields (``name``, ``description``, ``category_id``)."""
+        """Change only the named fields (``name``, ``description``, ``category_id``);
+        ``None`` clears ``description`` or ``category_id``."""
 
     @abc.abstractmethod
     def delete_tag(self, tag_id: int) -> Flow[None]:
@@ -134,14 +157,17 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     def apply_tag(self, tag_id: int, contact_ids: list[int]) -> Flow[ApplyResult]:
-        """Apply a tag to contacts (chunked where the protocol batches); per-contact outcome."""
+        """Apply a tag to contacts (chunked where the protocol batches); an outcome per
+        contact, in the order given. ``NotFoundError`` when the tag does not exist; any
+        other error carries what was already done as ``partial_result``."""
 
     @abc.abstractmethod
-    def remove_tag(self, tag_id: int, contact_ids: list[int]) -> Flow[None]:
-        """Remove a tag from contacts."""
+    def remove_tag(self, tag_id: int, contact_ids: list[int]) -> Flow[RemoveResult]:
+        """Remove a tag from contacts, as :meth:`apply_tag` (``UNREPORTED`` where the
+        protocol says nothing per contact)."""
 
     @abc.abstractmethod
     def tagged_contacts_page(
         self, tag_id: int, page_size: int, cursor: str | None
-    ) -> Flow[Page[Contact]]:
-        """One page of the contacts holding a tag (at least id, names and email filled)."""
+    ) -> Flow[Page[TaggedContact]]:
+        """One page of the contacts holding a tag, in contact id order."""

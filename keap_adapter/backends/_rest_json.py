@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from .._models import LENIENT, Contact, NewContact, Tag
+from .._models import LENIENT, Contact, NewContact, Tag, TaggedContact, TagOutcome
 from ._base import ContactFilter
 from ._fields import EASTERN, typed_custom
 
@@ -219,16 +219,27 @@ def apply_results(data: dict[str, Any]) -> dict[str, str]:
     return {str(k): str(v) for k, v in (data.get("results") or {}).items()}
 
 
-def tagged_contact(data: dict[str, Any]) -> Contact:
-    """A ``TaggedContact`` -> a ``Contact`` with id, names and email."""
-    emails = [{"email": data["email"], "field": "EMAIL1"}] if data.get("email") else []
-    values = {
-        "id": int(data["id"]),
-        "given_name": data.get("given_name"),
-        "family_name": data.get("family_name"),
-        "email_addresses": emails,
-    }
-    return Contact.model_validate(values, context=LENIENT)
+# applyTags' ``results`` maps each contact id to a status string whose values Keap does not
+# document; these are read as "the contact now has the tag".
+_APPLIED = ("SUCCESS", "DUPLICATE", "ALREADY_APPLIED", "ALREADY_EXISTS")
+
+
+def apply_outcome(status: str | None) -> TagOutcome:
+    """One ``results`` status as a :class:`TagOutcome` (absent: ``UNREPORTED``)."""
+    if status is None:
+        return TagOutcome.UNREPORTED
+    word = status.strip().upper()
+    if word.startswith(_APPLIED):
+        return TagOutcome.SUCCESS
+    if "NOT_FOUND" in word or "NOTFOUND" in word:
+        return TagOutcome.NOT_FOUND
+    return TagOutcome.FAILED
+
+
+def tagged_contact(data: dict[str, Any]) -> TaggedContact:
+    """A v2 ``TaggedContact`` (``id``, ``email``, names, ``applied_time``)."""
+    values = {k: data.get(k) for k in ("email", "given_name", "family_name", "applied_time")}
+    return TaggedContact.model_validate({"id": int(data["id"]), **values}, context=LENIENT)
 
 
 def error_message(response: httpx.Response) -> str:

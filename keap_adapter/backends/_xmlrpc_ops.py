@@ -25,10 +25,10 @@ from .._exceptions import (
     TransportError,
     error_class_for_status,
 )
-from .._models import LENIENT, Contact, Tag
+from .._models import LENIENT, Contact, Tag, TaggedContact
 from .._retry import parse_retry_after
 from ._base import Call, ContactFilter
-from ._fields import from_struct
+from ._fields import eastern_to_aware, from_struct
 from ._xmlrpc_wire import XmlRpcFault, XmlRpcParseError, loads_response
 
 BACKEND = "xmlrpc"
@@ -199,13 +199,21 @@ def tag_from_row(operation: str, row: dict[str, Any]) -> Tag:
         raise invalid(operation, f"tag does not fit the model: {exc}") from None
 
 
-def tagged_contact(operation: str, row: dict[str, Any]) -> Contact:
-    """A ``ContactGroupAssign`` row (with joined ``Contact.*`` fields) as a partial contact."""
-    struct = {"Id": row.get("ContactId")}
-    for name in ("FirstName", "LastName", "Email"):
-        if f"Contact.{name}" in row:
-            struct[name] = row[f"Contact.{name}"]
-    return contact_from_struct(operation, struct)
+def tagged_contact(operation: str, row: dict[str, Any]) -> TaggedContact:
+    """A ``ContactGroupAssign`` row (with joined ``Contact.*`` columns) as a
+    :class:`TaggedContact`; ``DateCreated`` is when the tag was applied (US Eastern)."""
+    applied = row.get("DateCreated")
+    data = {
+        "id": row.get("ContactId"),
+        "email": row.get("Contact.Email") or None,
+        "given_name": row.get("Contact.FirstName") or None,
+        "family_name": row.get("Contact.LastName") or None,
+        "applied_time": eastern_to_aware(applied) if applied else None,
+    }
+    try:
+        return TaggedContact.model_validate(data, context=LENIENT)
+    except ValidationError as exc:
+        raise invalid(operation, f"tagged contact does not fit the model: {exc}") from None
 
 
 def contact_query(where: ContactFilter) -> dict[str, str]:

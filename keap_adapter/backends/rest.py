@@ -15,10 +15,21 @@ import httpx
 from pydantic import ValidationError
 
 from .._exceptions import APIError, RateLimitError, ResponseValidationError, error_class_for_status
-from .._models import ApplyResult, Contact, ContactUpdate, NewContact, Tag, UpsertResult, check_id
+from .._models import (
+    ApplyResult,
+    Contact,
+    ContactUpdate,
+    NewContact,
+    RemoveResult,
+    Tag,
+    TaggedContact,
+    TagOutcome,
+    UpsertResult,
+    check_id,
+)
 from .._retry import parse_retry_after
 from . import _rest_json as wire
-from ._base import DUPLICATE_OPTIONS, Backend, Call, ContactFilter, Flow, Page
+from ._base import DUPLICATE_OPTIONS, Backend, Call, ContactFilter, Flow, Page, keeping_partial
 
 T = TypeVar("T")
 
@@ -268,17 +279,28 @@ class RestBackend(Backend):
         return Page(items, wire.next_cursor(data))
 
     def apply_tag(self, tag_id: int, contact_ids: list[int]) -> Flow[ApplyResult]:
-        outcomes: dict[int, str] = {}
-        for chunk in self._chunks(contact_ids):
-            call = self._tag_call("tags.apply", tag_id, "applyTags", chunk)
-            data = yield from self._object(call)
-            results = self._parse(call, data, wire.apply_results)
-            outcomes.update({cid: results.get(str(cid), "UNREPORTED") for cid in chunk})
-        return ApplyResult(tag_id=tag_id, outcomes=outcomes)
+        outcomes: dict[int, TagOutcome] = {}
+        messages: dict[int, str] = {}
+        with keeping_partial(lambda: ApplyResult(tag_id=tag_id, outcomes=outcomes)):
+            for chunk in self._chunks(contact_ids):
+                call = self._tag_call("tags.apply", tag_id, "applyTags", chunk)
+                data = yield from self._object(call)
+                results = self._parse(call, data, wire.apply_results)
+                for cid in chunk:
+                    status = results.get(str(cid))
+                    outcomes[cid] = wire.apply_outcome(status)
+                    if status is not None and status.upper() != "SUCCESS":
+                        messages[cid] = status
+        return ApplyResult(tag_id=tag_id, outcomes=outcomes, messages=messages)
 
-    def remove_tag(self, tag_id: int, contact_ids: list[int]) -> Flow[None]:
-        for chunk in self._chunks(contact_ids):
-            yield self._tag_call("tags.remove", tag_id, "removeTags", chunk)
+    def remove_tag(self, tag_id: int, contact_ids: list[int]) -> Flow[RemoveResult]:
+        """``removeTags`` answers 204 with no body: every outcome is ``UNREPORTED``."""
+        outcomes: dict[int, TagOutcome] = {}
+        with keeping_partial(lambda: RemoveResult(tag_id=tag_id, outcomes=outcomes)):
+            for chunk in self._chunks(contact_ids):
+                yield self._tag_call("tags.remove", tag_id, "removeTags", chunk)
+                outcomes.update(dict.fromkeys(chunk, TagOutcome.UNREPORTED))
+        return RemoveResult(tag_id=tag_id, outcomes=outcomes)
 
     def _tag_call(self, op: str, tag_id: int, verb: str, chunk: list[int]) -> Call:
         body = {"contact_ids": [str(c) for c in chunk]}
@@ -291,7 +313,7 @@ class RestBackend(Backend):
 
     def tagged_contacts_page(
         self, tag_id: int, page_size: int, cursor: str | None
-    ) -> Flow[Page[Contact]]:
+    ) -> Flow[Page[TaggedContact]]:
         params = wire.page_params(page_size, cursor)
         call = self._call(
             "tags.contacts", "GET", f"tags/{check_id(tag_id)}/contacts", params=params

@@ -12,10 +12,20 @@ from typing import Any
 
 import httpx
 
-from .._exceptions import APIError, NotFoundError, PermissionDeniedError
-from .._models import ApplyResult, Contact, ContactUpdate, NewContact, Tag, UpsertResult
+from .._exceptions import APIError, ConflictError, NotFoundError, PermissionDeniedError
+from .._models import (
+    ApplyResult,
+    Contact,
+    ContactUpdate,
+    NewContact,
+    RemoveResult,
+    Tag,
+    TaggedContact,
+    TagOutcome,
+    UpsertResult,
+)
 from . import _xmlrpc_ops as ops
-from ._base import DUPLICATE_OPTIONS, Backend, Call, ContactFilter, Flow, Page
+from ._base import DUPLICATE_OPTIONS, Backend, Call, ContactFilter, Flow, Page, keeping_partial
 from ._fields import CONTACT_FIELDS, CUSTOM_DATA_TYPES, to_struct
 from ._xmlrpc_wire import dumps_call
 
@@ -24,7 +34,9 @@ __all__ = ["XmlRpcBackend"]
 _TAG_FIELDS = ["Id", "GroupName", "GroupDescription", "GroupCategoryId"]
 _ASSIGNED = "ContactGroupAssign"  # one row per contact-tag pair
 _FORM_FIELDS = ["Id", "Name", "Label", "DataType"]
-_TAGGED_FIELDS = ["ContactId", "Contact.FirstName", "Contact.LastName", "Contact.Email"]
+_TAGGED_FIELDS = [
+    "ContactId", "Contact.FirstName", "Contact.LastName", "Contact.Email", "DateCreated"
+]  # fmt: skip
 _CUSTOM_FIELD_NAME = re.compile(r"^\w+$")
 
 
@@ -255,6 +267,7 @@ class XmlRpcBackend(Backend):
     def create_tag(self, name: str, description: str | None, category_id: int | None) -> Flow[Tag]:
         """``DataService.add('ContactGroup', ...)`` (empty values left out), then load it."""
         op = "tags.create"
+        yield from self._name_free(op, name, None)
         given = {"GroupName": name, "GroupDescription": description, "GroupCategoryId": category_id}
         values = {k: v for k, v in given.items() if v not in (None, "")}
         new_id = yield from self._call(
@@ -262,19 +275,40 @@ class XmlRpcBackend(Backend):
         )
         return (yield from self._load_tag(op, ops.expect(op, new_id, int)))
 
+    def _name_free(self, operation: str, name: str, tag_id: int | None) -> Flow[None]:
+        """``ConflictError`` when another tag has ``name`` (ignoring case), as REST v2's
+        409: Keap's REST v2 spec calls tag names unique, and XML-RPC does not check them."""
+        found = yield from self._query(
+            operation, "ContactGroup", {"GroupName": name}, ["Id", "GroupName"], limit=1000, page=0
+        )
+        for row in found:
+            same = str(row.get("GroupName", "")).casefold() == name.casefold()
+            if same and row.get("Id") != tag_id:
+                raise ConflictError(
+                    f"a tag named {name!r} already exists (id {row.get('Id')})",
+                    operation=operation,
+                    backend=self.name,
+                    status_code=409,
+                )
+
     def get_tag(self, tag_id: int) -> Flow[Tag]:
         """``DataService.load('ContactGroup', id, ...)``."""
         return (yield from self._load_tag("tags.get", tag_id))
 
     def update_tag(self, tag_id: int, changes: dict[str, Any]) -> Flow[Tag]:
-        """``DataService.update('ContactGroup', id, ...)`` with only the changed columns."""
+        """``DataService.update('ContactGroup', id, ...)`` with only the changed columns.
+
+        ``None`` clears: an empty description, category 0 (Keap's "no category").
+        """
         op = "tags.update"
-        columns = {
-            "name": "GroupName",
-            "description": "GroupDescription",
-            "category_id": "GroupCategoryId",
+        if "name" in changes:
+            yield from self._name_free(op, changes["name"], tag_id)
+        empty = {"name": "", "description": "", "category_id": 0}
+        columns = {"name": "GroupName", "description": "GroupDescription"}
+        values = {
+            columns.get(k, "GroupCategoryId"): (empty[k] if v is None else v)
+            for k, v in changes.items()
         }
-        values = {columns[k]: ("" if v is None else v) for k, v in changes.items()}
         if values:
             updated = yield from self._call(
                 op, "DataService.update", "ContactGroup", tag_id, values
@@ -317,39 +351,47 @@ class XmlRpcBackend(Backend):
     def apply_tag(self, tag_id: int, contact_ids: list[int]) -> Flow[ApplyResult]:
         """One ``ContactService.addToGroup`` per contact.
 
-        Outcomes: ``"SUCCESS"`` (answer ``True``), ``"FAILED"`` (``False``; Keap also
-        answers this for some contacts that already had the tag), ``"NOT_FOUND"`` (a
-        ``[RecordNotFound]`` fault). Other faults (auth, throttling, server) propagate.
+        ``True`` is ``SUCCESS``; ``False`` (Keap answers it for some contacts that already
+        had the tag) is checked against ``ContactGroupAssign``. A ``[RecordNotFound]``
+        fault is ambiguous (no contact, or no tag): the tag is then checked once, and a
+        missing tag is ``NotFoundError`` as on REST; otherwise the contact is ``NOT_FOUND``.
         """
-        op = "tags.apply"
-        outcomes: dict[int, str] = {}
-        for contact_id in dict.fromkeys(contact_ids):
-            outcomes[contact_id] = yield from self._add_to_group(op, contact_id, tag_id)
+        outcomes: dict[int, TagOutcome] = {}
+        with keeping_partial(lambda: ApplyResult(tag_id=tag_id, outcomes=outcomes)):
+            for contact_id in contact_ids:
+                outcomes[contact_id] = yield from self._group_change(
+                    "tags.apply", "ContactService.addToGroup", contact_id, tag_id
+                )
         return ApplyResult(tag_id=tag_id, outcomes=outcomes)
 
-    def _add_to_group(self, operation: str, contact_id: int, tag_id: int) -> Flow[str]:
+    def remove_tag(self, tag_id: int, contact_ids: list[int]) -> Flow[RemoveResult]:
+        """One ``ContactService.removeFromGroup`` per contact, with outcomes as
+        :meth:`apply_tag` (a contact that lacked the tag is a ``SUCCESS``)."""
+        outcomes: dict[int, TagOutcome] = {}
+        with keeping_partial(lambda: RemoveResult(tag_id=tag_id, outcomes=outcomes)):
+            for contact_id in contact_ids:
+                outcomes[contact_id] = yield from self._group_change(
+                    "tags.remove", "ContactService.removeFromGroup", contact_id, tag_id
+                )
+        return RemoveResult(tag_id=tag_id, outcomes=outcomes)
+
+    def _group_change(
+        self, operation: str, method: str, contact_id: int, tag_id: int
+    ) -> Flow[TagOutcome]:
         try:
-            added = yield from self._call(
-                operation, "ContactService.addToGroup", contact_id, tag_id
-            )
+            done = yield from self._call(operation, method, contact_id, tag_id)
         except NotFoundError:
-            return "NOT_FOUND"
-        return "SUCCESS" if ops.expect(operation, added, bool) else "FAILED"
-
-    def remove_tag(self, tag_id: int, contact_ids: list[int]) -> Flow[None]:
-        """One ``ContactService.removeFromGroup`` per contact.
-
-        Its boolean answer is ignored: removing a tag a contact does not have is not an
-        error. Faults propagate.
-        """
-        for contact_id in dict.fromkeys(contact_ids):
-            yield from self._call(
-                "tags.remove", "ContactService.removeFromGroup", contact_id, tag_id
-            )
+            yield from self._require(operation, "ContactGroup", tag_id)
+            return TagOutcome.NOT_FOUND
+        if ops.expect(operation, done, bool) or method.endswith("removeFromGroup"):
+            return TagOutcome.SUCCESS
+        query = {"ContactId": contact_id, "GroupId": tag_id}
+        held = yield from self._query(operation, _ASSIGNED, query, ["GroupId"], limit=1, page=0)
+        return TagOutcome.SUCCESS if held else TagOutcome.FAILED
 
     def tagged_contacts_page(
         self, tag_id: int, page_size: int, cursor: str | None
-    ) -> Flow[Page[Contact]]:
+    ) -> Flow[Page[TaggedContact]]:
         """``ContactGroupAssign`` rows joined with the contact's names and EMAIL1.
 
         An empty first page is ambiguous over XML-RPC, so the tag's existence is then

@@ -25,12 +25,12 @@ from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from .._resources import Contacts, Tags
 from ._normalize import Observation, compare
 
 if TYPE_CHECKING:
     from .._client import AsyncKeapClient, KeapClient
-    from .._models import Contact, Tag
-    from .._resources import ContactList, TagList
+    from .._operations import Listing, Op
 
 __all__ = [
     "MismatchError",
@@ -168,11 +168,6 @@ class _Recorder:
             out.write(line + "\n")
 
 
-def _given(**kwargs: Any) -> dict[str, Any]:
-    """The keyword arguments that were given (so reports show only what the caller set)."""
-    return {k: v for k, v in kwargs.items() if v is not None}
-
-
 class _ShadowBase(Generic[C]):
     """The options and the recorder both shadows share."""
 
@@ -202,15 +197,19 @@ class _ShadowBase(Generic[C]):
 class Shadow(_ShadowBase["KeapClient"]):
     """Runs every read on ``control`` and ``candidate``, returns the control's, records diffs.
 
+    ``shadow.contacts`` and ``shadow.tags`` are the facade's own resource classes, run
+    through the shadow instead of one client, so every facade read is shadowed (a read added
+    to the facade is shadowed with no new code here).
+
     Writes go to the control only: the candidate never sees them; compare reads after the
     candidate's data has caught up, or point both at the same account.
 
-    Reads (``contacts.get``, ``find_by_email``, ``list``, ``tags``; ``tags.get``, ``list``,
-    ``contacts``) run on the control first, then on the candidate. A candidate error is
-    recorded, never raised; a control error is recorded (both sides raising the same class,
-    e.g. ``NotFoundError``, is a match) and then raised. Listings are read to the end on both
+    Reads run on the control first, then on the candidate. A candidate error is recorded,
+    never raised; a control error is recorded (both sides raising the same class, e.g.
+    ``NotFoundError``, is a match) and then raised. Listings are read to the end on both
     sides when sampled and return an iterator over the control's list; unsampled, they are
-    the control's own lazy iterator.
+    the control's own lazy iterator. Bad arguments raise ``ValueError`` before either side
+    is called, as on a client.
 
     ``sample_rate`` (0 to 1) is the share of reads also sent to the candidate: shadowing
     doubles the requests made, and a PAT/SAK key gets 240 a minute. ``publish`` gets every
@@ -220,14 +219,19 @@ class Shadow(_ShadowBase["KeapClient"]):
     """
 
     @cached_property
-    def contacts(self) -> ShadowContacts:
+    def contacts(self) -> Contacts:
         """Contact reads, shadowed; contact writes, on the control only."""
-        return ShadowContacts(self)
+        return Contacts(self)
 
     @cached_property
-    def tags(self) -> ShadowTags:
+    def tags(self) -> Tags:
         """Tag reads, shadowed; tag writes, on the control only."""
-        return ShadowTags(self)
+        return Tags(self)
+
+    @property
+    def page_size(self) -> int:
+        """The control's default page size (listings use it on both sides)."""
+        return self.control.page_size
 
     def run(
         self,
@@ -242,6 +246,17 @@ class Shadow(_ShadowBase["KeapClient"]):
             return read(self.control)
         return self._both(operation, read, args, kwargs or {})
 
+    def _operate(self, op: Op[T]) -> T:
+        if op.write:
+            return self.control._operate(op)
+        return self.run(op.name, lambda c: c._operate(op), op.args, op.kwargs)
+
+    def _list(self, listing: Listing[T]) -> Iterator[T]:
+        if not self._recorder.sampled():
+            return self.control._list(listing)  # lazy, as the facade's own listing
+        read: Callable[[KeapClient], list[T]] = lambda c: list(c._list(listing))  # noqa: E731
+        return iter(self._both(listing.name, read, listing.args, listing.kwargs))
+
     def _both(
         self,
         operation: str,
@@ -254,80 +269,3 @@ class Shadow(_ShadowBase["KeapClient"]):
         self._recorder.record(operation, args, kwargs, control, candidate)
         result: T = control.result()
         return result
-
-    def _listing(
-        self,
-        operation: str,
-        call: Callable[[KeapClient], Iterator[T]],
-        args: tuple[Any, ...],
-        kwargs: Mapping[str, Any],
-    ) -> Iterator[T]:
-        if not self._recorder.sampled():
-            return call(self.control)  # lazy, as the facade's own listing
-        return iter(self._both(operation, lambda c: list(call(c)), args, kwargs))
-
-
-class ShadowContacts:
-    """``shadow.contacts``: reads on both clients, writes on the control only."""
-
-    def __init__(self, shadow: Shadow) -> None:
-        self._s = shadow
-        control = shadow.control.contacts
-        # Writes are the control's own methods, so the candidate cannot see them.
-        self.create, self.update = control.create, control.update
-        self.delete, self.upsert = control.delete, control.upsert
-
-    def get(self, contact_id: int) -> Contact:
-        """Shadowed ``contacts.get``."""
-        return self._s.run("contacts.get", lambda c: c.contacts.get(contact_id), (contact_id,))
-
-    def find_by_email(self, email: str) -> ContactList:
-        """Shadowed ``contacts.find_by_email``."""
-        return self._s.run(
-            "contacts.find_by_email", lambda c: c.contacts.find_by_email(email), (email,)
-        )
-
-    def list(
-        self,
-        *,
-        email: str | None = None,
-        given_name: str | None = None,
-        family_name: str | None = None,
-        page_size: int | None = None,
-    ) -> Iterator[Contact]:
-        """Shadowed ``contacts.list`` (read to the end on both sides when sampled)."""
-        kw = _given(
-            email=email, given_name=given_name, family_name=family_name, page_size=page_size
-        )
-        return self._s._listing("contacts.list", lambda c: c.contacts.list(**kw), (), kw)
-
-    def tags(self, contact_id: int) -> TagList:
-        """Shadowed ``contacts.tags``."""
-        return self._s.run("contacts.tags", lambda c: c.contacts.tags(contact_id), (contact_id,))
-
-
-class ShadowTags:
-    """``shadow.tags``: reads on both clients, writes on the control only."""
-
-    def __init__(self, shadow: Shadow) -> None:
-        self._s = shadow
-        control = shadow.control.tags
-        # Writes are the control's own methods, so the candidate cannot see them.
-        self.create, self.update, self.delete = control.create, control.update, control.delete
-        self.apply, self.remove = control.apply, control.remove
-
-    def get(self, tag_id: int) -> Tag:
-        """Shadowed ``tags.get``."""
-        return self._s.run("tags.get", lambda c: c.tags.get(tag_id), (tag_id,))
-
-    def list(self, *, name: str | None = None, page_size: int | None = None) -> Iterator[Tag]:
-        """Shadowed ``tags.list`` (read to the end on both sides when sampled)."""
-        kw = _given(name=name, page_size=page_size)
-        return self._s._listing("tags.list", lambda c: c.tags.list(**kw), (), kw)
-
-    def contacts(self, tag_id: int, *, page_size: int | None = None) -> Iterator[Contact]:
-        """Shadowed ``tags.contacts`` (read to the end on both sides when sampled)."""
-        kw = _given(page_size=page_size)
-        return self._s._listing(
-            "tags.contacts", lambda c: c.tags.contacts(tag_id, **kw), (tag_id,), kw
-        )

@@ -64,7 +64,7 @@ def test_apply_to_a_missing_contact_is_reported_not_dropped(client: ka.KeapClien
     tag = client.tags.create("Lead")
     (real,) = contacts(client, 1)
     result = client.tags.apply(tag.id, [real.id, 999_999])
-    assert result.outcomes[real.id].startswith("SUCCESS")
+    assert result.outcomes[real.id] is ka.TagOutcome.SUCCESS
     assert set(result.failed) == {999_999}
 
 
@@ -94,10 +94,10 @@ def test_get_of_a_missing_tag_is_not_found(client: ka.KeapClient) -> None:
 
 def test_update_changes_only_the_given_fields(client: ka.KeapClient) -> None:
     tag = client.tags.create("Lead", description="From the web form")
-    renamed = client.tags.update(tag.id, name="Hot lead")
+    renamed = client.tags.update(tag.id, {"name": "Hot lead"})
     assert (renamed.name, renamed.description) == ("Hot lead", "From the web form")
     assert client.tags.get(tag.id) == renamed
-    described = client.tags.update(tag.id, description="Called back")
+    described = client.tags.update(tag.id, ka.TagUpdate(description="Called back"))
     assert (described.name, described.description) == ("Hot lead", "Called back")
 
 

@@ -312,7 +312,7 @@ def test_writes_go_to_the_control_only(fake: FakeKeap, twin: FakeKeap) -> None:
     shadow.contacts.update(contact.id, ka.ContactUpdate(family_name="Lovelace"))
     shadow.contacts.upsert(ka.NewContact(email="ada@example.com", given_name="Augusta"))
     tag = shadow.tags.create("VIP")
-    shadow.tags.update(tag.id, description="Very")
+    shadow.tags.update(tag.id, {"description": "Very"})
     shadow.tags.apply(tag.id, [contact.id])
     shadow.tags.remove(tag.id, [contact.id])
     shadow.tags.delete(tag.id)

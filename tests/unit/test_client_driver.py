@@ -235,7 +235,10 @@ def test_a_repeating_page_token_is_an_error_not_a_loop() -> None:
             "match must be",
         ),
         (lambda c: c.contacts.create({"given_name": "A", "shoe_size": 9}), "shoe_size"),
-        (lambda c: c.contacts.upsert(ka.NewContact(given_name="No email")), "no EMAIL1"),
+        (lambda c: c.contacts.upsert({"phone_numbers": [{"number": "555"}]}), "no EMAIL1"),
+        (lambda c: c.contacts.create({"given_name": "A"}), "at least one of email_addresses"),
+        (lambda c: c.tags.update(1, {"name": None}), "name"),
+        (lambda c: c.tags.list(name="a;b"), "cannot contain"),
     ],
 )
 def test_bad_input_is_refused_before_anything_is_sent(

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Any
 
 import httpx
 import pytest
 
 import keap_adapter as ka
+from keap_adapter import TagOutcome
 from keap_adapter.backends._base import ContactFilter
 from keap_adapter.backends.rest import RestBackend
 from tests.flowkit import drive, json_body
 from tests.oracle import assert_fits
+
+SUCCESS = TagOutcome.SUCCESS
 
 BASE = "https://api.infusionsoft.com/crm/rest/v2/"
 
@@ -230,13 +233,52 @@ def test_apply_tag_is_chunked_with_string_ids(rest: RestBackend) -> None:
     assert bodies == [{"contact_ids": ["1", "2"]}, {"contact_ids": ["3"]}]
     for body in bodies:
         assert_fits("ApplyRemoveTagRequest", body)
-    assert result.outcomes == {1: "SUCCESS", 2: "SUCCESS", 3: "NOT_FOUND"}
-    assert result.failed == {3: "NOT_FOUND"}
+    assert result.outcomes == {1: SUCCESS, 2: SUCCESS, 3: TagOutcome.NOT_FOUND}
+    assert result.failed == {3: TagOutcome.NOT_FOUND}
 
 
-def test_remove_tag_is_chunked(rest: RestBackend) -> None:
-    _, calls = drive(rest, rest.remove_tag(9, [1, 2, 3]), [httpx.Response(204)] * 2)
+@pytest.mark.parametrize(
+    ("status", "outcome"),
+    [
+        ("SUCCESS", TagOutcome.SUCCESS),
+        ("DUPLICATE", TagOutcome.SUCCESS),
+        ("CONTACT_NOT_FOUND", TagOutcome.NOT_FOUND),
+        ("REJECTED: locked", TagOutcome.FAILED),
+        (None, TagOutcome.UNREPORTED),
+    ],
+)
+def test_apply_statuses_become_outcomes_and_keep_keaps_words(
+    rest: RestBackend, status: str | None, outcome: TagOutcome
+) -> None:
+    results = {} if status is None else {"1": status}
+    result, _ = drive(rest, rest.apply_tag(9, [1]), [ok({"results": results})])
+    assert result.outcomes == {1: outcome}
+    plain = status in (None, "SUCCESS")
+    assert result.messages == ({} if plain else {1: status})
+
+
+def test_remove_tag_is_chunked_and_says_it_cannot_report(rest: RestBackend) -> None:
+    result, calls = drive(rest, rest.remove_tag(9, [1, 2, 3]), [httpx.Response(204)] * 2)
     assert [json_body(c) for c in calls] == [{"contact_ids": ["1", "2"]}, {"contact_ids": ["3"]}]
+    assert result.outcomes == dict.fromkeys([1, 2, 3], TagOutcome.UNREPORTED)
+    assert not result.reported and result.ok
+
+
+def test_a_failed_chunk_keeps_what_earlier_chunks_did(rest: RestBackend) -> None:
+    with pytest.raises(ka.ServerError) as caught:
+        drive(rest, rest.remove_tag(9, [1, 2, 3]), [httpx.Response(204), httpx.Response(500)])
+    assert caught.value.partial_result == ka.RemoveResult(
+        tag_id=9, outcomes=dict.fromkeys([1, 2], TagOutcome.UNREPORTED)
+    )
+
+
+def test_update_tag_clears_with_the_mask(rest: RestBackend) -> None:
+    answer = ok({"id": "9", "name": "Lead"})
+    _, (call,) = drive(
+        rest, rest.update_tag(9, {"description": None, "category_id": None}), [answer]
+    )
+    assert call.request.url.params.get_list("update_mask") == ["description", "category"]
+    assert json_body(call) == {}
 
 
 def test_contact_tags_follow_every_page(rest: RestBackend) -> None:
@@ -259,16 +301,24 @@ def test_create_tag_body_fits_the_schema(rest: RestBackend) -> None:
     assert tag == ka.Tag(id=9, name="Lead", description="d", category_id=2)
 
 
-def test_tagged_contacts_carry_names_and_email(rest: RestBackend) -> None:
-    row = {"id": "1", "email": "a@b.co", "given_name": "A", "family_name": "B"}
+def test_tagged_contacts_carry_names_email_and_applied_time(rest: RestBackend) -> None:
+    row = {
+        "id": "1",
+        "email": "a@b.co",
+        "given_name": "A",
+        "family_name": "B",
+        "applied_time": "2026-01-02T03:04:05Z",
+    }
     page, _ = drive(rest, rest.tagged_contacts_page(9, 50, None), [ok({"contacts": [row]})])
-    (contact,) = page.items
-    assert (contact.id, contact.given_name, contact.family_name, contact.email) == (
-        1,
-        "A",
-        "B",
-        "a@b.co",
-    )
+    assert page.items == [
+        ka.TaggedContact(
+            id=1,
+            email="a@b.co",
+            given_name="A",
+            family_name="B",
+            applied_time=datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc),
+        )
+    ]
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 import keap_adapter as ka
+from keap_adapter import TagOutcome
 from keap_adapter.backends._base import Call, ContactFilter, Flow, Page
 from keap_adapter.backends._fields import CONTACT_FIELDS
 from keap_adapter.backends._xmlrpc_ops import FAULT_CLASSES, FAULT_CODE_NAMES, classify_fault
@@ -241,7 +242,7 @@ def test_upsert_refuses_bad_arguments_before_sending(xb: XmlRpcBackend) -> None:
     with pytest.raises(ValueError, match="match must be"):
         next(xb.upsert_contact(new_contact(email="a@example.com"), "Name"))
     with pytest.raises(ValueError, match="no EMAIL1"):
-        next(xb.upsert_contact(ka.NewContact(given_name="Ada"), "Email"))
+        next(xb.upsert_contact(ka.NewContact(phone_numbers=[{"number": "555"}]), "Email"))
 
 
 def test_contact_tags_reads_all_pages_and_loads_each_tag() -> None:
@@ -282,19 +283,29 @@ def test_contact_tags_of_a_missing_contact_is_not_found(xb: XmlRpcBackend) -> No
 # -------------------------------------------------------------------------------- tags
 
 
-def test_create_tag_omits_empty_values_and_loads_it(xb: XmlRpcBackend) -> None:
+def test_create_tag_checks_the_name_omits_empty_values_and_loads_it(xb: XmlRpcBackend) -> None:
+    wildcard_match = [{"Id": 4, "GroupName": "VIP-old"}]
     tag, calls = drive(
         xb,
         xb.create_tag("VIP", None, 2),
-        [ok(11), ok({"Id": 11, "GroupName": "VIP", "GroupCategoryId": 2})],
+        [ok(wildcard_match), ok(11), ok({"Id": 11, "GroupName": "VIP", "GroupCategoryId": 2})],
     )
     assert sent(calls[0]) == (
+        "DataService.query",
+        (KEY, "ContactGroup", 1000, 0, {"GroupName": "VIP"}, ["Id", "GroupName"]),
+    )
+    assert sent(calls[1]) == (
         "DataService.add",
         (KEY, "ContactGroup", {"GroupName": "VIP", "GroupCategoryId": 2}),
     )
-    assert calls[0].idempotent is False
-    assert [c.operation for c in calls] == ["tags.create", "tags.create"]
+    assert calls[1].idempotent is False
+    assert {c.operation for c in calls} == {"tags.create"}
     assert tag == ka.Tag(id=11, name="VIP", category_id=2)
+
+
+def test_create_tag_with_a_taken_name_is_a_conflict_and_adds_nothing(xb: XmlRpcBackend) -> None:
+    with pytest.raises(ka.ConflictError, match=r"tags\.create.*'VIP' already exists \(id 4\)"):
+        drive(xb, xb.create_tag("VIP", None, None), [ok([{"Id": 4, "GroupName": "vip"}])])
 
 
 def test_get_tag_reads_category_zero_as_none(xb: XmlRpcBackend) -> None:
@@ -319,13 +330,39 @@ def test_list_tags_by_name_drops_wildcard_matches(xb: XmlRpcBackend) -> None:
 
 
 def test_apply_tag_reports_each_contact(xb: XmlRpcBackend) -> None:
-    answers: list[Answer] = [ok(True), ok(False), fault(5, "[RecordNotFound]Contact not found")]
-    result, calls = drive(xb, xb.apply_tag(3, [1, 2, 1, 9]), answers)
-    assert [sent(c) for c in calls] == [
-        ("ContactService.addToGroup", (KEY, cid, 3)) for cid in (1, 2, 9)
+    answers: list[Answer] = [
+        ok(True),
+        ok(False),  # checked: not assigned, so FAILED
+        ok([]),
+        ok(False),  # checked: assigned after all (Keap answers False for some), so SUCCESS
+        ok([{"GroupId": 3}]),
+        fault(5, "[RecordNotFound]Contact not found"),
+        ok({"Id": 3}),  # the tag exists, so the contact is the one missing
     ]
-    assert result.outcomes == {1: "SUCCESS", 2: "FAILED", 9: "NOT_FOUND"}
-    assert result.failed == {2: "FAILED", 9: "NOT_FOUND"}
+    result, calls = drive(xb, xb.apply_tag(3, [1, 2, 4, 9]), answers)
+    assert methods(calls) == [
+        "ContactService.addToGroup",
+        "ContactService.addToGroup",
+        "DataService.query",
+        "ContactService.addToGroup",
+        "DataService.query",
+        "ContactService.addToGroup",
+        "DataService.load",
+    ]
+    assert sent(calls[2])[1][1:5] == ("ContactGroupAssign", 1, 0, {"ContactId": 2, "GroupId": 3})
+    assert result.outcomes == {
+        1: TagOutcome.SUCCESS,
+        2: TagOutcome.FAILED,
+        4: TagOutcome.SUCCESS,
+        9: TagOutcome.NOT_FOUND,
+    }
+    assert result.failed == {2: TagOutcome.FAILED, 9: TagOutcome.NOT_FOUND}
+
+
+def test_apply_tag_of_a_missing_tag_is_not_found(xb: XmlRpcBackend) -> None:
+    missing = fault(5, "[RecordNotFound]Record was not found")
+    with pytest.raises(ka.NotFoundError, match=r"tags\.apply"):
+        drive(xb, xb.apply_tag(3, [1, 2]), [missing, missing])
 
 
 @pytest.mark.parametrize(
@@ -339,13 +376,17 @@ def test_apply_tag_reports_each_contact(xb: XmlRpcBackend) -> None:
 def test_apply_tag_lets_systemic_errors_through(
     xb: XmlRpcBackend, answer: httpx.Response, error: type[ka.APIError]
 ) -> None:
-    with pytest.raises(error):
+    with pytest.raises(error) as caught:
         drive(xb, xb.apply_tag(3, [1, 2]), [ok(True), answer])
+    # what was done before the failure is not raised away
+    assert caught.value.partial_result == ka.ApplyResult(tag_id=3, outcomes={1: TagOutcome.SUCCESS})
 
 
 def test_remove_tag_ignores_false_and_propagates_faults(xb: XmlRpcBackend) -> None:
     result, calls = drive(xb, xb.remove_tag(3, [1, 2]), [ok(True), ok(False)])
-    assert result is None
+    assert result == ka.RemoveResult(
+        tag_id=3, outcomes={1: TagOutcome.SUCCESS, 2: TagOutcome.SUCCESS}
+    )
     assert [sent(c) for c in calls] == [
         ("ContactService.removeFromGroup", (KEY, cid, 3)) for cid in (1, 2)
     ]
@@ -356,7 +397,12 @@ def test_remove_tag_ignores_false_and_propagates_faults(xb: XmlRpcBackend) -> No
 
 def test_tagged_contacts_page(xb: XmlRpcBackend) -> None:
     rows = [
-        {"ContactId": 1, "Contact.FirstName": "Ada", "Contact.Email": "ada@example.com"},
+        {
+            "ContactId": 1,
+            "Contact.FirstName": "Ada",
+            "Contact.Email": "ada@example.com",
+            "DateCreated": datetime(2026, 7, 1, 8, 30),  # US Eastern (EDT, UTC-4)
+        },
         {"ContactId": 2, "Contact.LastName": "Babbage"},
     ]
     page, calls = drive(xb, xb.tagged_contacts_page(3, 2, None), [ok(rows)])
@@ -368,14 +414,16 @@ def test_tagged_contacts_page(xb: XmlRpcBackend) -> None:
             2,
             0,
             {"GroupId": 3},
-            ["ContactId", "Contact.FirstName", "Contact.LastName", "Contact.Email"],
+            ["ContactId", "Contact.FirstName", "Contact.LastName", "Contact.Email", "DateCreated"],
             "ContactId",
             True,
         ),
     )
     first, second = page.items
     assert (first.id, first.given_name, first.email) == (1, "Ada", "ada@example.com")
+    assert first.applied_time == datetime(2026, 7, 1, 12, 30, tzinfo=timezone.utc)
     assert (second.id, second.family_name, second.email) == (2, "Babbage", None)
+    assert second.applied_time is None and isinstance(second, ka.TaggedContact)
     assert page.next_cursor == "1"
 
 
@@ -522,7 +570,7 @@ def test_successes_are_not_errors(xb: XmlRpcBackend) -> None:
 
 def flow_for(xb: XmlRpcBackend, operation: str) -> Flow[Any]:
     flows: dict[str, Callable[[], Flow[Any]]] = {
-        "contacts.create": lambda: xb.create_contact(ka.NewContact(given_name="Ada")),
+        "contacts.create": lambda: xb.create_contact(ka.NewContact(email="ada@example.com")),
         "contacts.delete": lambda: xb.delete_contact(7),
         "contacts.get": lambda: xb.get_contact(7),
         "contacts.list": lambda: xb.list_contacts_page(ContactFilter(), 10, None),
@@ -586,13 +634,14 @@ def test_the_constructor_is_keyword_only_and_checks_page_size() -> None:
 
 def test_update_tag_writes_only_the_changed_columns_then_loads(xb: XmlRpcBackend) -> None:
     row = {"Id": 9, "GroupName": "New", "GroupDescription": "d"}
-    tag, calls = drive(xb, xb.update_tag(9, {"name": "New", "description": None}), [ok(9), ok(row)])
-    assert sent(calls[0])[1][1:] == (
+    changes = {"name": "New", "description": None, "category_id": None}
+    tag, calls = drive(xb, xb.update_tag(9, changes), [ok([]), ok(9), ok(row)])
+    assert sent(calls[1])[1][1:] == (
         "ContactGroup",
         9,
-        {"GroupName": "New", "GroupDescription": ""},
+        {"GroupName": "New", "GroupDescription": "", "GroupCategoryId": 0},
     )
-    assert methods(calls) == ["DataService.update", "DataService.load"]
+    assert methods(calls) == ["DataService.query", "DataService.update", "DataService.load"]
     assert tag.name == "New"
 
 
