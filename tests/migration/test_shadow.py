@@ -400,3 +400,59 @@ def test_the_repeated_daylight_saving_hour_is_not_a_mismatch() -> None:
     assert diff(normalize({"t": first}), normalize({"t": second})) == []
     later = datetime(2026, 11, 1, 7, 30, tzinfo=timezone.utc)
     assert diff(normalize({"t": first}), normalize({"t": later})) != []
+
+
+def _read_methods(resource: object) -> list[str]:
+    """Every public method of a facade resource that does not change data."""
+    writes = {"create", "update", "delete", "upsert", "apply", "remove"}
+    names = [n for n in dir(resource) if not n.startswith("_") and callable(getattr(resource, n))]
+    return [n for n in names if n not in writes]
+
+
+def test_the_shadow_runs_the_facades_own_resources(shadow: Shadow) -> None:
+    # Reads added to the facade are shadowed with no new shadow code: these are the same
+    # classes a client has.
+    assert type(shadow.contacts) is type(shadow.control.contacts)
+    assert type(shadow.tags) is type(shadow.control.tags)
+    assert _read_methods(shadow.contacts) == [
+        "custom_field_names", "find_by_email", "get", "list", "tags",
+    ]  # fmt: skip
+    assert _read_methods(shadow.tags) == ["contacts", "get", "list"]
+
+
+def test_every_facade_read_is_observed(
+    fake: FakeKeap, shadow: Shadow, seen: list[Observation]
+) -> None:
+    contact_id, tag_id = _seed(fake)
+    shadow.contacts.custom_field_names()  # never had shadow code of its own
+    assert seen[-1].operation == "contacts.custom_field_names" and seen[-1].matched
+    _all_reads(shadow, contact_id, tag_id)
+    ops = {o.operation for o in seen}
+    assert {f"contacts.{n}" for n in _read_methods(shadow.contacts)} <= ops
+    assert {f"tags.{n}" for n in _read_methods(shadow.tags)} <= ops
+
+
+def test_bad_arguments_fail_before_either_side_is_called(
+    fake: FakeKeap, shadow: Shadow, seen: list[Observation]
+) -> None:
+    before = len(fake.requests)
+    with pytest.raises(ValueError, match="positive int"):
+        shadow.contacts.get(0)
+    with pytest.raises(ValueError, match="cannot contain"):
+        shadow.contacts.list(given_name="x;email==y")
+    assert len(fake.requests) == before and seen == []
+
+
+def test_async_shadow_runs_the_async_resources(fake: FakeKeap) -> None:
+    async def run() -> list[str]:
+        control = ka.AsyncKeapClient("xmlrpc", fake.api_key, transport=fake.transport)
+        candidate = ka.AsyncKeapClient("rest", fake.api_key, transport=fake.transport)
+        seen: list[Observation] = []
+        shadow = AsyncShadow(control, candidate, publish=seen.append)
+        assert type(shadow.contacts) is type(control.contacts)
+        await shadow.contacts.custom_field_names()
+        await shadow.tags.create("VIP")  # a write: control only, not observed
+        assert [t.name async for t in shadow.tags.list()] == ["VIP"]
+        return [o.operation for o in seen if o.matched]
+
+    assert asyncio.run(run()) == ["contacts.custom_field_names", "tags.list"]
