@@ -30,7 +30,18 @@ what Keap answers for a call it has no handler for, and legacy code never retrie
 Dates come back as naive US Eastern ``datetime`` objects, as from
 ``xmlrpc.client.ServerProxy(url, use_builtin_types=True)``; pass
 ``use_builtin_types=False`` to get ``xmlrpc.client.DateTime`` as the stdlib's default does.
-Inputs may hold either. ``None`` is refused as the stdlib refuses it without ``allow_none``.
+Inputs may hold either. ``None`` is refused as the stdlib refuses it without ``allow_none``;
+with ``allow_none=True`` it faults as Keap faults on ``<nil/>``. Every other keyword of the
+stdlib's ``ServerProxy`` is accepted (``encoding``, ``verbose``, ``transport``, ``headers``,
+``context``) and has nothing to do: the client owns the connection.
+
+One line at start-up switches an untouched code base, wrapper libraries included:
+
+```python
+legacy.install(client)     # xmlrpc.client.ServerProxy(keap_url) now returns the shim
+with legacy.install(client):
+    ...                    # or only inside the block; legacy.uninstall() undoes it
+```
 
 Differences from Keap, all from the facade's stricter contract: input the facade refuses
 (a malformed email, text over Keap's length limits) faults ``[InvalidParameter]`` (12)
@@ -46,7 +57,11 @@ stdlib does; Country is written as given, so a REST backend needs ISO alpha-3 co
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sys
+import threading
+import urllib.parse
+import xmlrpc.client
+from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -59,7 +74,7 @@ from ._legacy._values import legacy_types
 if TYPE_CHECKING:
     from ._client import KeapClient
 
-__all__ = ["ServerProxy"]
+__all__ = ["Installation", "ServerProxy", "install", "uninstall"]
 
 Send = Callable[[str, tuple[Any, ...]], Any]
 
@@ -92,15 +107,32 @@ class ServerProxy:
     the key. As a context manager it leaves ``client`` open, since the caller owns it.
     """
 
-    def __init__(
-        self, client: KeapClient, *, use_builtin_types: bool = True, server_filters: bool = True
+    def __init__(  # noqa: PLR0917 - the stdlib ServerProxy's own positional order
+        self,
+        client: KeapClient,
+        transport: object = None,
+        encoding: str | None = None,
+        verbose: bool = False,
+        allow_none: bool = False,
+        use_datetime: bool = False,
+        use_builtin_types: bool = True,
+        *,
+        headers: Iterable[tuple[str, str]] = (),
+        context: object = None,
+        server_filters: bool = True,
     ) -> None:
+        # transport, encoding, verbose, headers and context configure a connection; the
+        # client owns it, so they are accepted (wrapper libraries pass them) and unused.
+        del transport, encoding, verbose, headers, context
         self.__client = client
         self.__context = Context(client, server_filters=server_filters)
-        self.__builtin_types = use_builtin_types
+        self.__builtin_types = use_builtin_types or use_datetime
+        self.__allow_none = allow_none
 
     def __request(self, methodname: str, params: tuple[Any, ...]) -> Any:
         if _holds_none(params):
+            if self.__allow_none:  # the stdlib would send <nil/>, which Keap cannot read
+                raise xmlrpc.client.Fault(0, "Failed to parse XML-RPC request: Unknown type: nil")
             raise TypeError("cannot marshal None unless allow_none is enabled")
         try:
             answer = call(self.__context, methodname, tuple(params))
@@ -144,3 +176,95 @@ def _holds_none(value: Any) -> bool:
     if isinstance(value, (list, tuple)):
         return any(_holds_none(v) for v in value)
     return value is None
+
+
+# ---------------------------------------------------------------------------- install
+
+# Hosts that only ever serve Keap's API (keap-api.md 1.1 lists api.infusionsoft.com and
+# api.keap.com; legacy app hosts are {app}.infusionsoft.com).
+_KEAP_HOSTS = ("api.infusionsoft.com", "api.keap.com")
+_lock = threading.Lock()
+_current: list[Installation] = []  # the one installation in force, if any
+
+
+class Installation:
+    """What :func:`install` did; a context manager that undoes it on exit."""
+
+    def __init__(self, client: KeapClient, urls: Iterable[str], proxy_options: dict[str, Any]):
+        self.client = client
+        self.urls = (client.endpoint, _own_xmlrpc_url(client), *urls)
+        self._options = proxy_options
+        self._original = xmlrpc.client.ServerProxy
+        self._added_xmlrpclib = "xmlrpclib" not in sys.modules
+
+    def is_keap(self, uri: object) -> bool:
+        """Whether ``uri`` is one of Keap's XML-RPC endpoints (so the shim answers it)."""
+        text = uri.decode() if isinstance(uri, bytes) else str(uri)
+        if any(text.rstrip("/") == u.rstrip("/") or text.startswith(u) for u in self.urls):
+            return True
+        host = (urllib.parse.urlsplit(text).hostname or "").lower()
+        return host in _KEAP_HOSTS or host.endswith(".infusionsoft.com")
+
+    def __enter__(self) -> Installation:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        uninstall()
+
+
+def _own_xmlrpc_url(client: KeapClient) -> str:
+    """The XML-RPC endpoint the client's settings name, whatever its backend."""
+    return client._settings.xmlrpc_endpoint
+
+
+def install(client: KeapClient, *, urls: Iterable[str] = (), **proxy_options: Any) -> Installation:
+    """Make ``xmlrpc.client.ServerProxy(url)`` (and Python 2's ``xmlrpclib.ServerProxy``)
+    return the shim, running on ``client``, for Keap's XML-RPC URLs.
+
+    Keap's URLs are the client's own XML-RPC endpoint (``{base_url}/xmlrpc/v1`` or its
+    ``xmlrpc_url``, whatever its backend), any URL on ``api.infusionsoft.com``,
+    ``api.keap.com`` or an ``*.infusionsoft.com`` app host, and those starting with one of
+    ``urls``. Any other URL gets the ordinary proxy. The caller's keywords
+    (``use_datetime``, ``allow_none``...) are honoured as the stdlib honours them;
+    ``proxy_options`` (``server_filters``) go to every shim. Installing again replaces
+    the client. Undo with :func:`uninstall`, or use the result as a context manager.
+    Code that bound ``ServerProxy`` before this call (``from xmlrpc.client import
+    ServerProxy`` at import time) keeps the name it bound.
+    """
+    with _lock:
+        _restore()
+        installation = Installation(client, urls, proxy_options)
+        _current.append(installation)
+        xmlrpc.client.ServerProxy = xmlrpc.client.Server = _switch(installation)  # type: ignore[misc]
+        sys.modules.setdefault("xmlrpclib", xmlrpc.client)
+    return installation
+
+
+def uninstall() -> None:
+    """Undo :func:`install` (nothing to do if it was not installed)."""
+    with _lock:
+        _restore()
+
+
+def _restore() -> None:
+    if not _current:
+        return
+    done = _current.pop()
+    xmlrpc.client.ServerProxy = xmlrpc.client.Server = done._original  # type: ignore[misc]
+    if done._added_xmlrpclib and sys.modules.get("xmlrpclib") is xmlrpc.client:
+        del sys.modules["xmlrpclib"]
+
+
+def _switch(installation: Installation) -> type[xmlrpc.client.ServerProxy]:
+    """A ``ServerProxy`` class whose constructor answers Keap's URLs with the shim."""
+    original = installation._original
+
+    class KeapAwareServerProxy(original):  # type: ignore[valid-type, misc]
+        def __new__(cls, uri: Any, *args: Any, **kwargs: Any) -> Any:
+            if installation.is_keap(uri):
+                options = {"use_builtin_types": False, **kwargs, **installation._options}
+                return ServerProxy(installation.client, *args, **options)
+            return super().__new__(cls)
+
+    KeapAwareServerProxy.__qualname__ = KeapAwareServerProxy.__name__ = "ServerProxy"
+    return KeapAwareServerProxy
