@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from enum import Enum
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
@@ -21,10 +20,13 @@ __all__ = [
     "Contact",
     "ContactUpdate",
     "EmailAddress",
+    "FaxNumber",
     "NewContact",
     "PhoneNumber",
     "RemoveResult",
     "Tag",
+    "TagCategory",
+    "TagCategoryUpdate",
     "TagOutcome",
     "TagUpdate",
     "TaggedContact",
@@ -34,6 +36,7 @@ __all__ = [
 EmailField = Literal["EMAIL1", "EMAIL2", "EMAIL3"]
 PhoneField = Literal["PHONE1", "PHONE2", "PHONE3", "PHONE4", "PHONE5"]
 AddressField = Literal["BILLING", "SHIPPING", "OTHER"]
+FaxField = Literal["FAX1", "FAX2"]
 
 # XML 1.0 forbids most C0 controls, surrogates and U+FFFE/U+FFFF; Keap's XML-RPC parser
 # rejects them and REST stores them where XML-RPC readers then choke (peers.md A.3).
@@ -69,6 +72,8 @@ Text = Annotated[str, AfterValidator(_xml_safe)]
 Email = Annotated[str, AfterValidator(_email)]
 
 
+Text15 = Annotated[str, Field(max_length=15), AfterValidator(_xml_safe)]
+Text20 = Annotated[str, Field(max_length=20), AfterValidator(_xml_safe)]
 Text40 = Annotated[str, Field(max_length=40), AfterValidator(_xml_safe)]
 Text100 = Annotated[str, Field(max_length=100), AfterValidator(_xml_safe)]
 Text255 = Annotated[str, Field(max_length=255), AfterValidator(_xml_safe)]
@@ -137,6 +142,22 @@ class PhoneNumber(BaseModel):
         return self
 
 
+class FaxNumber(BaseModel):
+    """One of a contact's two fax slots (``field`` = FAX1, FAX2)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    number: Text
+    field: FaxField = "FAX1"
+    type: Text | None = None
+
+    @model_validator(mode="after")
+    def _limit(self, info: ValidationInfo) -> FaxNumber:
+        _check_limit(info, self.field, "number", self.number, 40)
+        _check_limit(info, self.field, "type", self.type, 20)
+        return self
+
+
 class Address(BaseModel):
     """A postal address slot. ``country_code`` is ISO 3166-1 alpha-3 (``"USA"``)."""
 
@@ -149,12 +170,13 @@ class Address(BaseModel):
     region: Text | None = None
     postal_code: Text | None = None
     country_code: Text | None = None
+    zip_four: Text | None = None
 
     @model_validator(mode="after")
     def _limit(self, info: ValidationInfo) -> Address:
         if not _lenient(info) and self.country_code and not _ALPHA3.fullmatch(self.country_code):
             raise ValueError(f"country_code {self.country_code!r} is not ISO 3166-1 alpha-3")
-        for name, limit in {**_ADDRESS_LIMITS[self.field], "region": 50}.items():
+        for name, limit in {**_ADDRESS_LIMITS[self.field], "region": 50, "zip_four": 10}.items():
             _check_limit(info, self.field, name, getattr(self, name), limit)
         return self
 
@@ -164,18 +186,42 @@ CustomText = Annotated[str, Field(max_length=65535), AfterValidator(_xml_safe)]
 CustomValue = CustomText | int | float | bool | date | datetime | None
 
 
-class _ContactFields(_Request):
-    """The writable contact fields, shared by ``NewContact`` and ``ContactUpdate``."""
+RecordId = Annotated[int, Field(gt=0, strict=True)]
 
+
+class _ContactFields(_Request):
+    """The writable contact fields, shared by ``NewContact`` and ``ContactUpdate``.
+
+    Names and limits are REST v2's (``CreateUpdateContactRequest``); each has an XML-RPC
+    ``Contact`` column too (the field table in ``backends/_fields.py`` pairs them).
+    """
+
+    prefix: Text | None = None
     given_name: Text40 | None = None
     middle_name: Text100 | None = None
     family_name: Text40 | None = None
+    suffix: Text | None = None
+    preferred_name: Text100 | None = None
     company_name: Text100 | None = None
+    company_id: RecordId | None = None
     job_title: Text255 | None = None
     email_addresses: list[EmailAddress] | None = None
     phone_numbers: list[PhoneNumber] | None = None
+    fax_numbers: list[FaxNumber] | None = None
     addresses: list[Address] | None = None
     birth_date: date | None = None
+    anniversary_date: date | None = None
+    spouse_name: Text100 | None = None
+    website: Text100 | None = None
+    time_zone: Text | None = None
+    preferred_locale: Text | None = None
+    contact_type: Text | None = None
+    owner_id: RecordId | None = None
+    leadsource_id: RecordId | None = None
+    referral_code: Text | None = None
+    assistant_name: Text20 | None = None
+    assistant_phone: Text15 | None = None
+    billing_information: Text100 | None = None
     custom_fields: (
         dict[Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")], CustomValue] | None
     ) = None
@@ -193,7 +239,7 @@ class _ContactFields(_Request):
 
     @model_validator(mode="after")
     def _one_per_slot(self) -> _ContactFields:
-        for name in ("email_addresses", "phone_numbers", "addresses"):
+        for name in ("email_addresses", "phone_numbers", "fax_numbers", "addresses"):
             slots = [item.field for item in getattr(self, name) or ()]
             if len(slots) != len(set(slots)):
                 raise ValueError(f"{name} names the same slot twice: {slots}")
@@ -258,18 +304,38 @@ def _email1(addresses: list[EmailAddress] | None) -> str | None:
 
 
 class Contact(_Response):
-    """A contact as Keap returns it, on either backend."""
+    """A contact as Keap returns it, on either backend (REST v2's names)."""
 
     id: int
+    prefix: str | None = None
     given_name: str | None = None
     middle_name: str | None = None
     family_name: str | None = None
+    suffix: str | None = None
+    preferred_name: str | None = None
     company_name: str | None = None
+    company_id: int | None = None
     job_title: str | None = None
     email_addresses: list[EmailAddress] = []
     phone_numbers: list[PhoneNumber] = []
+    fax_numbers: list[FaxNumber] = []
     addresses: list[Address] = []
     birth_date: date | None = None
+    anniversary_date: date | None = None
+    spouse_name: str | None = None
+    website: str | None = None
+    time_zone: str | None = None
+    preferred_locale: str | None = None
+    contact_type: str | None = None
+    owner_id: int | None = None
+    leadsource_id: int | None = None
+    referral_code: str | None = None
+    assistant_name: str | None = None
+    assistant_phone: str | None = None
+    billing_information: str | None = None
+    account_id: int | None = None
+    created_by: int | None = None
+    last_updated_by: int | None = None
     tag_ids: list[int] = []
     custom_fields: dict[str, Any] = {}
     create_time: datetime | None = None
@@ -281,54 +347,6 @@ class Contact(_Response):
         return _email1(self.email_addresses)
 
 
-class Tag(_Response):
-    """A tag (XML-RPC calls it a ContactGroup)."""
-
-    id: int
-    name: str
-    description: str | None = None
-    category_id: int | None = None
-
-
-TagName = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_xml_safe)]
-PositiveId = Annotated[int, Field(gt=0, strict=True)]
-
-
-class TagUpdate(_Request):
-    """A partial tag update: only the fields you set change.
-
-    ``description=None`` or ``category_id=None`` clears that field; a tag always keeps a
-    name (up to 255 characters, what Keap saves).
-    """
-
-    name: TagName = ""
-    description: Text | None = None
-    category_id: PositiveId | None = None
-
-    def changes(self) -> dict[str, Any]:
-        """The fields that were set, as ``{name: value}``."""
-        return {name: getattr(self, name) for name in sorted(self.model_fields_set)}
-
-    @model_validator(mode="after")
-    def _something_set(self) -> TagUpdate:
-        if not self.model_fields_set:
-            raise ValueError("a tag update must set name, description or category_id")
-        if "name" in self.model_fields_set and not self.name.strip():
-            raise ValueError("a tag name must be a non-empty string")
-        return self
-
-
-class TaggedContact(_Response):
-    """A contact holding a tag, as Keap lists them: the id, EMAIL1, the names, and when
-    the tag was applied (REST v2 ``TaggedContact``; XML-RPC ``ContactGroupAssign``)."""
-
-    id: int
-    email: str | None = None
-    given_name: str | None = None
-    family_name: str | None = None
-    applied_time: datetime | None = None
-
-
 class UpsertResult(_Response):
     """What ``contacts.upsert`` did: the contact, and whether it was newly created."""
 
@@ -336,51 +354,14 @@ class UpsertResult(_Response):
     created: bool
 
 
-class TagOutcome(str, Enum):
-    """What ``tags.apply`` / ``tags.remove`` did for one contact."""
-
-    SUCCESS = "SUCCESS"
-    """Done: the contact now has (apply) or lacks (remove) the tag."""
-    NOT_FOUND = "NOT_FOUND"
-    """There is no such contact."""
-    FAILED = "FAILED"
-    """Keap refused it for this contact (``messages`` holds what Keap said, if anything)."""
-    UNREPORTED = "UNREPORTED"
-    """The protocol does not say (REST v2 ``removeTags`` answers 204 with no body)."""
-
-
-_FAILURES = (TagOutcome.NOT_FOUND, TagOutcome.FAILED)
-
-
-class _TagResult(_Response):
-    tag_id: int
-    outcomes: dict[int, TagOutcome]
-    messages: dict[int, str] = {}
-
-    @property
-    def failed(self) -> dict[int, TagOutcome]:
-        """The contacts whose outcome is ``NOT_FOUND`` or ``FAILED``."""
-        return {cid: o for cid, o in self.outcomes.items() if o in _FAILURES}
-
-    @property
-    def ok(self) -> bool:
-        """True when no contact failed (``UNREPORTED`` is not a failure)."""
-        return not self.failed
-
-    @property
-    def reported(self) -> bool:
-        """True when Keap reported every contact's outcome (none is ``UNREPORTED``)."""
-        return TagOutcome.UNREPORTED not in self.outcomes.values()
-
-
-class ApplyResult(_TagResult):
-    """Per-contact outcome of ``tags.apply``, in the order the ids were given."""
-
-
-class RemoveResult(_TagResult):
-    """Per-contact outcome of ``tags.remove``, in the order the ids were given.
-
-    REST v2's ``removeTags`` says nothing per contact, so there every outcome is
-    ``UNREPORTED`` and ``reported`` is False; XML-RPC's ``removeFromGroup`` answers per
-    contact.
-    """
+# Tag models live in their own module; re-exported here, where the rest of the package looks.
+from ._tag_models import (  # noqa: E402
+    ApplyResult,
+    RemoveResult,
+    Tag,
+    TagCategory,
+    TagCategoryUpdate,
+    TaggedContact,
+    TagOutcome,
+    TagUpdate,
+)

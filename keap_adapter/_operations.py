@@ -14,6 +14,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import TypeAdapter
 
+from ._account_models import FIELD_TYPES, OPTION_TYPES, CustomField, EmailStatus
 from ._models import (
     ApplyResult,
     Contact,
@@ -22,6 +23,8 @@ from ._models import (
     NewContact,
     RemoveResult,
     Tag,
+    TagCategory,
+    TagCategoryUpdate,
     TaggedContact,
     TagUpdate,
     Text,
@@ -260,3 +263,108 @@ def remove_tag(tag_id: int, contact_ids: Iterable[int]) -> Op[RemoveResult]:
 def tagged_contacts(tag_id: int, size: int) -> Listing[TaggedContact]:
     tid = check_id(tag_id)
     return Listing("tags.contacts", lambda b, cur: b.tagged_contacts_page(tid, size, cur), (tid,))
+
+
+# ------------------------------------------------------------------ tag categories
+
+
+def list_tag_categories(size: int) -> Listing[TagCategory]:
+    return Listing("tags.categories.list", lambda b, cur: b.list_tag_categories_page(size, cur))
+
+
+def create_tag_category(name: str, description: str | None) -> Op[TagCategory]:
+    checked = check_tag_name(name)
+    desc = _optional(description, _TEXT.validate_python)
+    return Op(
+        "tags.categories.create",
+        lambda b: b.create_tag_category(checked, desc),
+        (checked,),
+        write=True,
+    )
+
+
+def get_tag_category(category_id: int) -> Op[TagCategory]:
+    cid = check_id(category_id, "category_id")
+    return Op("tags.categories.get", lambda b: b.get_tag_category(cid), (cid,))
+
+
+def update_tag_category(
+    category_id: int, update: TagCategoryUpdate | Mapping[str, Any]
+) -> Op[TagCategory]:
+    cid = check_id(category_id, "category_id")
+    given = (
+        update
+        if isinstance(update, TagCategoryUpdate)
+        else TagCategoryUpdate.model_validate(update)
+    )
+    changes = given.changes()
+    return Op(
+        "tags.categories.update",
+        lambda b: b.update_tag_category(cid, changes),
+        (cid, changes),
+        write=True,
+    )
+
+
+def delete_tag_category(category_id: int) -> Op[None]:
+    cid = check_id(category_id, "category_id")
+    return Op("tags.categories.delete", lambda b: b.delete_tag_category(cid), (cid,), write=True)
+
+
+# ------------------------------------------------------------------ custom fields, email status
+
+
+def list_custom_fields() -> Op[list[CustomField]]:
+    return Op("contacts.custom_fields.list", lambda b: b.list_custom_fields())
+
+
+def _options(field_type: str, options: Iterable[str] | None) -> list[str]:
+    """Options are what DROPDOWN, LIST_BOX, RADIO and DRILLDOWN fields pick from; XML-RPC
+    stores them one a line, so an option cannot hold a line break."""
+    given = [] if options is None else list(options)
+    if field_type not in OPTION_TYPES:
+        if given:
+            raise ValueError(f"a {field_type} field takes no options")
+        return given
+    if not given:
+        raise ValueError(f"a {field_type} field needs at least one option")
+    for option in given:
+        if not isinstance(option, str) or not option.strip() or "\n" in option or "\r" in option:
+            raise ValueError(f"an option is a non-empty line of text, not {option!r}")
+        _TEXT.validate_python(option)
+    return given
+
+
+def create_custom_field(
+    label: str, field_type: str, options: Iterable[str] | None
+) -> Op[CustomField]:
+    if not isinstance(label, str) or not label.strip() or len(label) > 255:
+        raise ValueError(f"a custom field label is 1 to 255 characters, not {label!r}")
+    if field_type not in FIELD_TYPES:
+        raise ValueError(f"field_type must be one of {sorted(FIELD_TYPES)}, not {field_type!r}")
+    checked, choices = _TEXT.validate_python(label), _options(field_type, options)
+    return Op(
+        "contacts.custom_fields.create",
+        lambda b: b.create_custom_field(checked, field_type, choices),
+        (checked, field_type),
+        {"options": choices},
+        write=True,
+    )
+
+
+def email_status(email: str) -> Op[EmailStatus]:
+    address = _exact_email(email)
+    return Op("contacts.email_status", lambda b: b.email_status(address), (address,))
+
+
+def set_email_opt_in(email: str, reason: str, *, opted_in: bool) -> Op[EmailStatus]:
+    address = _exact_email(email)
+    if not isinstance(reason, str) or not reason.strip() or len(reason) > 255:
+        raise ValueError("a reason is required (1 to 255 characters): Keap records it")
+    why = _TEXT.validate_python(reason)
+    return Op(
+        "contacts.opt_in" if opted_in else "contacts.opt_out",
+        lambda b: b.set_email_opt_in(address, opted_in, why),
+        (address, why),
+        write=True,
+    )

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from typing import Any, Protocol, TypeVar
 
 from . import _operations as ops
+from ._account_models import EmailStatus
 from ._models import (
     ApplyResult,
     Contact,
@@ -24,6 +25,7 @@ from ._models import (
     UpsertResult,
 )
 from ._operations import MATCH_OPTIONS, Listing, Match, Op
+from ._resources_more import AsyncCustomFields, AsyncTagCategories, CustomFields, TagCategories
 
 __all__ = ["MATCH_OPTIONS", "AsyncContacts", "AsyncTags", "Contacts", "Tags"]
 
@@ -62,15 +64,23 @@ class AsyncRunner(Protocol):
 class _Resource:
     def __init__(self, runner: Any) -> None:
         self._r = runner
+        self._more(runner)
+
+    def _more(self, runner: Any) -> None:
+        """Attach sub-resources (``tags.categories``...)."""
 
     def _size(self, page_size: int | None) -> int:
         return ops.check_page_size(page_size, self._r.page_size)
 
 
 class Contacts(_Resource):
-    """Contact operations, identical on both backends."""
+    """Contact operations, identical on both backends. ``custom_fields`` holds the
+    account's custom field definitions."""
 
     _r: Runner
+
+    def _more(self, runner: Any) -> None:
+        self.custom_fields = CustomFields(runner)
 
     def create(self, contact: NewContact | Mapping[str, Any]) -> Contact:
         """Create a contact. Never deduplicates (use :meth:`upsert`) and is never re-sent
@@ -122,11 +132,27 @@ class Contacts(_Resource):
         """The names of the account's contact custom fields (keys of ``custom_fields``)."""
         return self._r._operate(ops.custom_field_names())
 
+    def email_status(self, email: str) -> EmailStatus:
+        """An address's marketing status (an address Keap never saw is non-marketable)."""
+        return self._r._operate(ops.email_status(email))
+
+    def opt_in(self, email: str, reason: str) -> EmailStatus:
+        """Opt an address in to marketing, saying why; its status afterwards (Keap keeps
+        an address that opted itself out, bounced or complained non-marketable)."""
+        return self._r._operate(ops.set_email_opt_in(email, reason, opted_in=True))
+
+    def opt_out(self, email: str, reason: str) -> EmailStatus:
+        """Opt an address out of marketing, saying why; its status afterwards."""
+        return self._r._operate(ops.set_email_opt_in(email, reason, opted_in=False))
+
 
 class Tags(_Resource):
-    """Tag operations, identical on both backends."""
+    """Tag operations, identical on both backends. ``categories`` holds tag categories."""
 
     _r: Runner
+
+    def _more(self, runner: Any) -> None:
+        self.categories = TagCategories(runner)
 
     def create(
         self, name: str, *, description: str | None = None, category_id: int | None = None
@@ -170,6 +196,9 @@ class AsyncContacts(_Resource):
     """Contact operations for :class:`~keap_adapter.AsyncKeapClient` (see :class:`Contacts`)."""
 
     _r: AsyncRunner
+
+    def _more(self, runner: Any) -> None:
+        self.custom_fields = AsyncCustomFields(runner)
 
     async def create(self, contact: NewContact | Mapping[str, Any]) -> Contact:
         """See :meth:`Contacts.create`."""
@@ -217,11 +246,26 @@ class AsyncContacts(_Resource):
         """See :meth:`Contacts.custom_field_names`."""
         return await self._r._operate(ops.custom_field_names())
 
+    async def email_status(self, email: str) -> EmailStatus:
+        """See :meth:`Contacts.email_status`."""
+        return await self._r._operate(ops.email_status(email))
+
+    async def opt_in(self, email: str, reason: str) -> EmailStatus:
+        """See :meth:`Contacts.opt_in`."""
+        return await self._r._operate(ops.set_email_opt_in(email, reason, opted_in=True))
+
+    async def opt_out(self, email: str, reason: str) -> EmailStatus:
+        """See :meth:`Contacts.opt_out`."""
+        return await self._r._operate(ops.set_email_opt_in(email, reason, opted_in=False))
+
 
 class AsyncTags(_Resource):
     """Tag operations for :class:`~keap_adapter.AsyncKeapClient` (see :class:`Tags`)."""
 
     _r: AsyncRunner
+
+    def _more(self, runner: Any) -> None:
+        self.categories = AsyncTagCategories(runner)
 
     async def create(
         self, name: str, *, description: str | None = None, category_id: int | None = None

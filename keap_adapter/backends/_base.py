@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 
 import httpx
 
+from .._account_models import CustomField, EmailStatus
 from .._exceptions import APIError, KeapError
 from .._models import (
     ApplyResult,
@@ -25,6 +26,7 @@ from .._models import (
     NewContact,
     RemoveResult,
     Tag,
+    TagCategory,
     TaggedContact,
     UpsertResult,
 )
@@ -171,3 +173,45 @@ class Backend(abc.ABC):
         self, tag_id: int, page_size: int, cursor: str | None
     ) -> Flow[Page[TaggedContact]]:
         """One page of the contacts holding a tag, in contact id order."""
+
+    # -- what surrounds contacts and tags ---------------------------------------------
+
+    @abc.abstractmethod
+    def list_tag_categories_page(
+        self, page_size: int, cursor: str | None
+    ) -> Flow[Page[TagCategory]]:
+        """One page of tag categories, in id order."""
+
+    @abc.abstractmethod
+    def create_tag_category(self, name: str, description: str | None) -> Flow[TagCategory]:
+        """Create a tag category; ``ConflictError`` if one already has that name."""
+
+    @abc.abstractmethod
+    def get_tag_category(self, category_id: int) -> Flow[TagCategory]:
+        """Load one tag category; ``NotFoundError`` if there is none."""
+
+    @abc.abstractmethod
+    def update_tag_category(self, category_id: int, changes: dict[str, Any]) -> Flow[TagCategory]:
+        """Change only the named fields (``name``, ``description``; ``None`` clears it)."""
+
+    @abc.abstractmethod
+    def delete_tag_category(self, category_id: int) -> Flow[None]:
+        """Delete a tag category; ``NotFoundError`` if there is none."""
+
+    @abc.abstractmethod
+    def list_custom_fields(self) -> Flow[list[CustomField]]:
+        """Every contact custom field definition, in id order."""
+
+    @abc.abstractmethod
+    def create_custom_field(
+        self, label: str, field_type: str, options: list[str]
+    ) -> Flow[CustomField]:
+        """Create a contact custom field (``options`` for the types that pick from a list)."""
+
+    @abc.abstractmethod
+    def email_status(self, email: str) -> Flow[EmailStatus]:
+        """An address's marketing status (an unknown address is ``NON_MARKETABLE``)."""
+
+    @abc.abstractmethod
+    def set_email_opt_in(self, email: str, opted_in: bool, reason: str) -> Flow[EmailStatus]:
+        """Opt an address in or out, then its status as Keap now holds it."""

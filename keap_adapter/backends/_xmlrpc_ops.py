@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 import httpx
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .._exceptions import (
     APIError,
@@ -34,6 +34,7 @@ from ._xmlrpc_wire import XmlRpcFault, XmlRpcParseError, loads_response
 BACKEND = "xmlrpc"
 MAX_PAGE = 1000  # DataService.query refuses a larger limit
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 # Bracketed faultString tag -> error class. Faults are classified by tag first; the
 # numeric code (community-sourced numbering, keap-api.md 4.5) only stands in when the
@@ -159,6 +160,15 @@ def result(call: Call, response: httpx.Response) -> Any:
 def invalid(operation: str, message: str) -> ResponseValidationError:
     """A ``ResponseValidationError`` naming the operation and this backend."""
     return ResponseValidationError(message, operation=operation, backend=BACKEND)
+
+
+def validated(operation: str, model: type[M], data: dict[str, Any]) -> M:
+    """``data`` as ``model`` (leniently, as every read); a misfit names the operation."""
+    try:
+        return model.model_validate(data, context=LENIENT)
+    except ValidationError as exc:
+        message = f"{model.__name__} does not fit the model: {exc}".splitlines()[0]
+        raise invalid(operation, message) from None
 
 
 def expect(operation: str, value: Any, kind: type[T]) -> T:

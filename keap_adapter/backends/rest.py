@@ -30,12 +30,13 @@ from .._models import (
 from .._retry import parse_retry_after
 from . import _rest_json as wire
 from ._base import DUPLICATE_OPTIONS, Backend, Call, ContactFilter, Flow, Page, keeping_partial
+from ._rest_more import RestSurroundings
 
 T = TypeVar("T")
 
 
 # The codec is usable on its own, so it checks ids too (check_id) before building a path.
-class RestBackend(Backend):
+class RestBackend(RestSurroundings, Backend):
     """Keap REST v2 (``{base_url}/rest/v2``). Auth headers are the client's job, not the codec's."""
 
     name = "rest"

@@ -27,6 +27,7 @@ from .._models import (
 from . import _xmlrpc_ops as ops
 from ._base import DUPLICATE_OPTIONS, Backend, Call, ContactFilter, Flow, Page, keeping_partial
 from ._fields import CONTACT_FIELDS, CUSTOM_DATA_TYPES, to_struct
+from ._xmlrpc_more import XmlRpcSurroundings
 from ._xmlrpc_wire import dumps_call
 
 __all__ = ["XmlRpcBackend"]
@@ -40,7 +41,7 @@ _TAGGED_FIELDS = [
 _CUSTOM_FIELD_NAME = re.compile(r"^\w+$")
 
 
-class XmlRpcBackend(Backend):
+class XmlRpcBackend(XmlRpcSurroundings, Backend):
     """Contacts and tags over XML-RPC. Sans-I/O: each method returns a flow.
 
     ``page_size`` is the page used when a flow reads *all* pages itself (a contact's tags).

@@ -404,7 +404,7 @@ def test_the_repeated_daylight_saving_hour_is_not_a_mismatch() -> None:
 
 def _read_methods(resource: object) -> list[str]:
     """Every public method of a facade resource that does not change data."""
-    writes = {"create", "update", "delete", "upsert", "apply", "remove"}
+    writes = {"create", "update", "delete", "upsert", "apply", "remove", "opt_in", "opt_out"}
     names = [n for n in dir(resource) if not n.startswith("_") and callable(getattr(resource, n))]
     return [n for n in names if n not in writes]
 
@@ -415,7 +415,7 @@ def test_the_shadow_runs_the_facades_own_resources(shadow: Shadow) -> None:
     assert type(shadow.contacts) is type(shadow.control.contacts)
     assert type(shadow.tags) is type(shadow.control.tags)
     assert _read_methods(shadow.contacts) == [
-        "custom_field_names", "find_by_email", "get", "list", "tags",
+        "custom_field_names", "email_status", "find_by_email", "get", "list", "tags",
     ]  # fmt: skip
     assert _read_methods(shadow.tags) == ["contacts", "get", "list"]
 
@@ -427,6 +427,10 @@ def test_every_facade_read_is_observed(
     shadow.contacts.custom_field_names()  # never had shadow code of its own
     assert seen[-1].operation == "contacts.custom_field_names" and seen[-1].matched
     _all_reads(shadow, contact_id, tag_id)
+    shadow.contacts.email_status("ada@example.com")
+    list(shadow.tags.categories.list())  # sub-resources are the facade's own too
+    shadow.contacts.custom_fields.list()
+    assert {"tags.categories.list", "contacts.custom_fields.list"} <= {o.operation for o in seen}
     ops = {o.operation for o in seen}
     assert {f"contacts.{n}" for n in _read_methods(shadow.contacts)} <= ops
     assert {f"tags.{n}" for n in _read_methods(shadow.tags)} <= ops
