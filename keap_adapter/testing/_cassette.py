@@ -13,6 +13,13 @@ Record modes follow pytest-recording:
 - ``all``: ignore the file, record everything, overwrite it.
 
 A recording is never replayed twice: the Nth identical request gets the Nth recorded answer.
+
+Redaction: the file's top-level ``"redacted"`` entry names the fields and placeholder it was
+recorded with. Every live request is redacted with those plus any ``redact_fields`` given now
+(the union) before matching, so a redacted recording replays without being told again. A field
+once redacted stays redacted, even when the file is re-recorded in mode ``all``; a different
+``placeholder`` than the file's is a :class:`CassetteError`, because nothing would match.
+Files written before the entry existed load as redacting no extra fields.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ import httpx
 
 from ._codec import build_response, decode_request, decode_response, is_xmlrpc
 from ._matching import miss_message, request_key
-from ._redact import Redactor
+from ._redact import DEFAULT_PLACEHOLDER, Redactor, read_entry
 
 __all__ = [
     "FORMAT",
@@ -44,7 +51,12 @@ __all__ = [
 ]
 
 MODES = ("none", "once", "new_episodes", "all")
+# The "redacted" entry is optional and older readers ignore it, so adding it kept format 1.
 FORMAT = 1
+# What a file says it redacted: the field names and the placeholder (see the module docs);
+# a file from before the "redacted" entry names no fields and no placeholder.
+Redaction = tuple[frozenset[str], str | None]
+UNSTATED: Redaction = (frozenset(), None)
 
 
 class CassetteError(Exception):
@@ -82,8 +94,11 @@ class Interaction:
         return cls(request, response)
 
 
-def load_interactions(path: Path) -> list[Interaction]:
-    """The interactions of a cassette file; :class:`CassetteError` naming it if unreadable."""
+def load_file(path: Path) -> tuple[list[Interaction], Redaction]:
+    """A cassette file's interactions and what it says it redacted.
+
+    :class:`CassetteError` naming the file if it is unreadable or malformed.
+    """
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -94,14 +109,20 @@ def load_interactions(path: Path) -> list[Interaction]:
             f"cassette {path} has format {version!r}; this keap_adapter reads format {FORMAT}"
         )
     try:
-        return [Interaction.from_json(item) for item in data["interactions"]]
+        interactions = [Interaction.from_json(item) for item in data["interactions"]]
+        redaction = read_entry(data["redacted"]) if "redacted" in data else UNSTATED
     except (KeyError, TypeError, ValueError) as exc:
         raise CassetteError(f"cassette {path} is malformed: {exc!r}") from None
+    return interactions, redaction
 
 
-def dumps_interactions(interactions: Iterable[Interaction]) -> str:
+def dumps_interactions(
+    interactions: Iterable[Interaction], redacted: Mapping[str, Any] | None = None
+) -> str:
     """The cassette file text: sorted keys, two-space indent, so re-recording diffs cleanly."""
-    data = {"format": FORMAT, "interactions": [i.to_json() for i in interactions]}
+    data: dict[str, Any] = {"format": FORMAT, "interactions": [i.to_json() for i in interactions]}
+    if redacted is not None:
+        data["redacted"] = dict(redacted)
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
@@ -119,9 +140,10 @@ class Cassette:
     ``FakeKeap().transport`` serves sync and async); by default an ``httpx.HTTPTransport``
     or ``AsyncHTTPTransport`` is created only when a request actually needs recording, so
     replay never touches the network. ``redact_fields`` names JSON keys / XML-RPC struct
-    members whose values are replaced by ``placeholder`` anywhere in stored bodies.
-    Use as a (sync or async) context manager: the file is saved on exit if anything was
-    recorded.
+    members (and query parameters) whose values are replaced by ``placeholder`` anywhere in
+    stored bodies; they add to the fields the file already names, and ``placeholder`` defaults
+    to the file's (else ``<REDACTED>``): see the module docs. Use as a (sync or async) context
+    manager: the file is saved on exit if anything was recorded.
     """
 
     def __init__(
@@ -131,14 +153,23 @@ class Cassette:
         *,
         real_transport: httpx.BaseTransport | httpx.AsyncBaseTransport | object | None = None,
         redact_fields: Iterable[str] = (),
-        placeholder: str = "<REDACTED>",
+        placeholder: str | None = None,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+        if isinstance(redact_fields, str):  # its letters are not what the caller meant
+            raise TypeError(f"redact_fields must be a list of names, not {redact_fields!r}")
+        if placeholder == "":
+            raise ValueError("placeholder must not be empty")
         self.path = Path(path)
         self.mode = mode
         self.existed = self.path.exists()
-        loaded = load_interactions(self.path) if self.existed and mode != "all" else []
+        loaded, (recorded_fields, recorded_placeholder) = self._load()
+        self._redactor = self._make_redactor(
+            recorded_fields | frozenset(redact_fields), placeholder, recorded_placeholder
+        )
+        if self.redact_fields - recorded_fields:
+            loaded = [self._redact_loaded(interaction) for interaction in loaded]
         self.interactions: list[Interaction] = loaded
         self._loaded = len(loaded)
         # Per matching key, the recordings not yet replayed, in recorded order.
@@ -146,7 +177,6 @@ class Cassette:
         self._recorded_counts = Counter({key: len(queue) for key, queue in self._queues.items()})
         self._played: set[int] = set()
         self._dirty = False
-        self._redactor = Redactor(frozenset(redact_fields), placeholder)
         self._lock = threading.Lock()
         self._real = real_transport
         self._own_sync: httpx.HTTPTransport | None = None
@@ -155,6 +185,40 @@ class Cassette:
 
     def __repr__(self) -> str:
         return f"Cassette({str(self.path)!r}, mode={self.mode!r})"
+
+    def _load(self) -> tuple[list[Interaction], Redaction]:
+        """The file's interactions, and the fields and placeholder it was redacted with."""
+        if not self.existed:
+            return [], UNSTATED
+        if self.mode != "all":
+            return load_file(self.path)
+        # Re-recording drops the old interactions but keeps the file's redaction: a field once
+        # redacted must not reappear in clear because a later run forgot to name it.
+        try:
+            return [], load_file(self.path)[1]
+        except CassetteError:
+            return [], UNSTATED  # an unreadable file is about to be overwritten anyway
+
+    def _make_redactor(
+        self, fields: frozenset[str], placeholder: str | None, recorded: str | None
+    ) -> Redactor:
+        if recorded is not None and placeholder not in (None, recorded) and self.mode != "all":
+            raise CassetteError(
+                f"cassette {self.path} was redacted with placeholder {recorded!r}, "
+                f"not {placeholder!r}: recorded requests would never match; pass the same "
+                "placeholder (or none) or re-record with mode 'all'"
+            )
+        return Redactor(fields, placeholder or recorded or DEFAULT_PLACEHOLDER)
+
+    def _redact_loaded(self, interaction: Interaction) -> Interaction:
+        # Fields named now but not by the file: redact the recordings too, so they match.
+        redact = self._redactor.fields_only
+        return Interaction(redact(interaction.request), redact(interaction.response))
+
+    @property
+    def redact_fields(self) -> frozenset[str]:
+        """The fields redacted: those the file names plus those given (see the module docs)."""
+        return frozenset(self._redactor.fields)
 
     @property
     def recording(self) -> bool:
@@ -178,7 +242,8 @@ class Cassette:
 
     def save(self) -> None:
         """Write the file now (atomically), with every known secret scrubbed once more."""
-        text = self._redactor.scrub_text(dumps_interactions(self.interactions))
+        entry = self._redactor.entry()
+        text = self._redactor.scrub_text(dumps_interactions(self.interactions, entry))
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_name(self.path.name + ".tmp")
         with temporary.open("w", encoding="utf-8", newline="\n") as file:

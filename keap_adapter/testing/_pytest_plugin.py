@@ -2,7 +2,12 @@
 
 Each test gets a cassette named after it, ``fixtures/<test module>/<test name>.json``. The
 mode comes from ``--keap-record-mode`` (default ``none``: replay only, and the network is
-blocked for the test, loopback excepted).
+blocked for the test, loopback excepted). Fields to redact come from the
+``keap_redact_fields`` ini option and ``@pytest.mark.keap_cassette(redact_fields=[...])``.
+
+pytest loads this module in every session of everyone who installed the package, so it
+imports only the standard library and pytest: the cassette (httpx, lxml) is imported when a
+test first asks for the fixture.
 """
 
 from __future__ import annotations
@@ -12,15 +17,25 @@ import re
 import socket
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ._cassette import MODES
+if TYPE_CHECKING:
+    from ._cassette import Cassette
+
+# The same as _cassette.MODES (a test pins it): importing that module here would import httpx.
+MODES = ("none", "once", "new_episodes", "all")
+MARKER = "keap_cassette"
+MARKER_HELP = (
+    "keap_cassette(redact_fields=[...]): JSON keys / XML-RPC struct members that this test's "
+    "keap_cassette also redacts (added to the keap_redact_fields ini option)"
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """``--keap-record-mode`` and the ``keap_cassette_dir`` ini setting."""
+    """``--keap-record-mode`` and the ``keap_cassette_dir`` / ``keap_record_mode`` /
+    ``keap_redact_fields`` ini settings."""
     group = parser.getgroup("keap-adapter", "Keap record/replay")
     group.addoption(
         "--keap-record-mode",
@@ -31,6 +46,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini("keap_cassette_dir", "where keap_cassette files live", default="fixtures")
     parser.addini("keap_record_mode", "default cassette mode", default="none")
+    parser.addini(
+        "keap_redact_fields",
+        "JSON keys / XML-RPC struct members every keap_cassette redacts, one per line",
+        type="linelist",
+        default=[],
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the ``keap_cassette`` marker, so ``--strict-markers`` accepts it."""
+    config.addinivalue_line("markers", MARKER_HELP)
 
 
 @pytest.fixture
@@ -58,6 +84,27 @@ def cassette_path(request: pytest.FixtureRequest) -> Path:
     return root.joinpath(*parts, *scope[:-1], f"{name}.json")
 
 
+def redact_fields(request: pytest.FixtureRequest) -> set[str]:
+    """The ``keap_redact_fields`` ini names plus those of every ``keap_cassette`` marker."""
+    fields = {str(name) for name in request.config.getini("keap_redact_fields")}
+    for mark in request.node.iter_markers(MARKER):  # the test's, its class's, its module's
+        fields |= _marker_fields(mark)
+    return fields
+
+
+def _marker_fields(mark: pytest.Mark) -> set[str]:
+    if mark.args or set(mark.kwargs) - {"redact_fields"}:
+        given = ", ".join([*map(repr, mark.args), *mark.kwargs])
+        pytest.fail(f"{MARKER} takes only redact_fields=[...], not {given}", pytrace=False)
+    names = mark.kwargs.get("redact_fields", ())
+    # A bare string would be read letter by letter: refuse it rather than redact "e", "m"...
+    if isinstance(names, str) or not all(isinstance(name, str) for name in names):
+        pytest.fail(
+            f"{MARKER}: redact_fields must be a list of names, not {names!r}", pytrace=False
+        )
+    return set(names)
+
+
 def block_network(monkeypatch: pytest.MonkeyPatch) -> None:
     """Refuse every socket connection that is not to loopback, for the rest of the test."""
     original = socket.socket.connect
@@ -77,14 +124,21 @@ def _loopback(host: str) -> bool:
     return is_loopback(host) or host.startswith("/")  # a Unix socket path is local too
 
 
+def cassette_class() -> type[Cassette]:
+    """:class:`~keap_adapter.testing.Cassette`, imported on first use (it brings httpx)."""
+    from ._cassette import Cassette  # noqa: PLC0415 - keep plugin import light
+
+    return Cassette
+
+
 @pytest.fixture
 def keap_cassette(
     request: pytest.FixtureRequest, keap_record_mode: str, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Any]:
+) -> Iterator[Cassette]:
     """A :class:`~keap_adapter.testing.Cassette` named after the test; use its ``.transport``."""
-    from keap_adapter.testing import Cassette  # noqa: PLC0415
-
+    fields = redact_fields(request)
     if keap_record_mode == "none":
         block_network(monkeypatch)
-    with Cassette(cassette_path(request), keap_record_mode) as cassette:
+    path = cassette_path(request)
+    with cassette_class()(path, keap_record_mode, redact_fields=fields) as cassette:
         yield cassette

@@ -4,6 +4,10 @@ Structural first (auth headers, the XML-RPC key parameter, named body fields), t
 defence in depth, every secret value seen in those places is replaced wherever else it
 still appears (a server echoing the key in an error message, say). Incoming requests go
 through the same redaction before matching, so a redacted recording still matches.
+
+A cassette file names what was redacted in its top-level ``"redacted"`` entry
+(:meth:`Redactor.entry`, read back by :func:`read_entry`), so that a replay redacts live
+requests the same way without being told again.
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ from typing import Any
 
 from .._config import KEY_PLACEHOLDER
 
-__all__ = ["SECRET_HEADERS", "Redactor"]
+__all__ = ["DEFAULT_PLACEHOLDER", "SECRET_HEADERS", "Redactor", "read_entry"]
+
+DEFAULT_PLACEHOLDER = "<REDACTED>"
 
 SECRET_HEADERS = frozenset(("x-keap-api-key", "authorization", "proxy-authorization"))
 # Cookies are dropped rather than masked: a masked Set-Cookie would replay as a junk cookie.
@@ -34,25 +40,62 @@ class Redactor:
     """
 
     fields: Collection[str] = ()
-    placeholder: str = "<REDACTED>"
+    placeholder: str = DEFAULT_PLACEHOLDER
     secrets: set[str] = field(default_factory=set)
+
+    def entry(self) -> dict[str, Any]:
+        """The cassette file's ``"redacted"`` entry: what this redactor replaces, and with what.
+
+        ``headers`` is informative (they are masked whenever present); ``fields`` and
+        ``placeholder`` are what a replay reads back (:func:`read_entry`).
+        """
+        return {
+            "fields": sorted(self.fields),
+            "headers": sorted(SECRET_HEADERS),
+            "placeholder": self.placeholder,
+        }
 
     def request(self, stored: Mapping[str, Any]) -> dict[str, Any]:
         """A redacted copy of a stored request; its secrets are remembered."""
-        out = dict(stored)
+        out = self.fields_only(stored)
         out["headers"] = self._headers(stored.get("headers") or {})
-        out["query"] = [[k, self.placeholder if k in self.fields else v] for k, v in out["query"]]
         if "xmlrpc" in out:
             out["xmlrpc"] = self._call(out["xmlrpc"])
-        scrubbed: dict[str, Any] = self.scrub(self._bodies(out))
+        scrubbed: dict[str, Any] = self.scrub(out)
         return scrubbed
 
     def response(self, stored: Mapping[str, Any]) -> dict[str, Any]:
         """A redacted copy of a stored response."""
-        out = dict(stored)
+        out = self.fields_only(stored)
         out["headers"] = self._headers(stored.get("headers") or {})
-        scrubbed: dict[str, Any] = self.scrub(self._bodies(out))
+        scrubbed: dict[str, Any] = self.scrub(out)
         return scrubbed
+
+    def fields_only(self, stored: Mapping[str, Any]) -> dict[str, Any]:
+        """A copy of a stored request or response with only the named fields redacted.
+
+        Used alone on recordings loaded from a file, when more fields are named than the file
+        lists: they were already redacted otherwise, and hold no secrets to remember.
+        """
+        out = dict(stored)
+        if "query" in out:
+            out["query"] = [
+                [k, self.placeholder if k in self.fields else v] for k, v in out["query"]
+            ]
+        if "json" in out:
+            out["json"] = redact_fields(out["json"], self.fields, self.placeholder)
+        if "xmlrpc" in out:
+            out["xmlrpc"] = self._xmlrpc_fields(out["xmlrpc"])
+        return out
+
+    def _xmlrpc_fields(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        # Only params and result hold the caller's data. The other keys ("method", "fault")
+        # are the cassette's own envelope (see _codec): a field named "method" must not mask
+        # the method name, or every call would match every other.
+        return {
+            k: redact_fields(v, self.fields, self.placeholder) if k in ("params", "result") else v
+            for k, v in body.items()
+        }
 
     def _headers(self, headers: Mapping[str, str]) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -73,12 +116,6 @@ class Redactor:
             params[0] = self.placeholder
         return {**call, "params": params}
 
-    def _bodies(self, stored: dict[str, Any]) -> dict[str, Any]:
-        for kind in ("json", "xmlrpc"):
-            if kind in stored:
-                stored[kind] = redact_fields(stored[kind], self.fields, self.placeholder)
-        return stored
-
     def _remember(self, *values: str) -> None:
         self.secrets.update(v for v in values if len(v) >= MIN_SECRET_LENGTH)
 
@@ -89,6 +126,21 @@ class Redactor:
     def scrub_text(self, text: str) -> str:
         """Serialized cassette text with every remembered secret replaced (the last guard)."""
         return scrub_text(text, self.secrets, self.placeholder)
+
+
+def read_entry(entry: Any) -> tuple[frozenset[str], str]:
+    """The fields and placeholder named by a cassette file's ``"redacted"`` entry.
+
+    ``ValueError`` says what is wrong with a malformed one.
+    """
+    if not isinstance(entry, Mapping):
+        raise ValueError("the redacted entry must be an object")
+    fields, placeholder = entry.get("fields", []), entry.get("placeholder", DEFAULT_PLACEHOLDER)
+    if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
+        raise ValueError("redacted.fields must be a list of names")
+    if not isinstance(placeholder, str) or not placeholder:
+        raise ValueError("redacted.placeholder must be a non-empty string")
+    return frozenset(fields), placeholder
 
 
 def redact_fields(value: Any, names: Collection[str], placeholder: str) -> Any:

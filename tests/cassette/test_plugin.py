@@ -5,6 +5,7 @@ The inner pytest runs in a subprocess: an in-process run swaps modules (httpcore
 
 from __future__ import annotations
 
+import json
 import socket
 from typing import Any
 
@@ -110,3 +111,84 @@ def test_parameters_that_clean_to_the_same_name_get_different_cassettes(
         """
     )
     pytester.runpytest_subprocess().assert_outcomes(passed=4)
+
+
+# ------------------------------------------------------------------ fields to redact
+
+MARKED_FILE = """
+import os
+import pytest
+import keap_adapter as ka
+
+@pytest.mark.keap_cassette(redact_fields=["given_name"])
+def test_marked(keap_cassette):
+    assert keap_cassette.redact_fields == {"given_name"}
+    with ka.KeapClient("rest", "KeapAK-plugin-test-key-0000000000000000000000",
+                       base_url=os.environ["FAKE_BASE_URL"],
+                       transport=keap_cassette.transport) as client:
+        client.contacts.create(ka.NewContact(
+            given_name="Adaline", family_name="Lovelace", email="ada@example.com"))
+
+def test_unmarked(keap_cassette):
+    assert keap_cassette.redact_fields == set()
+"""
+
+
+def test_the_marker_names_fields_to_redact_and_replay_reads_them_back(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makepyfile(test_marked=MARKED_FILE)
+    fake = FakeKeap(api_key="KeapAK-plugin-test-key-0000000000000000000000")
+    with fake.serve() as server:
+        monkeypatch.setenv("FAKE_BASE_URL", f"{server.url}/crm")
+        result = pytester.runpytest_subprocess("--strict-markers", "--keap-record-mode=once")
+        result.assert_outcomes(passed=2)
+    data = (pytester.path / "fixtures" / "test_marked" / "test_marked.json").read_text()
+    assert "Adaline" not in data
+    assert "Lovelace" in data  # only the named field is redacted
+    assert json.loads(data)["redacted"]["fields"] == ["given_name"]
+    pytester.runpytest_subprocess("--strict-markers").assert_outcomes(passed=2)
+
+
+def test_the_ini_option_names_fields_for_every_cassette(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nkeap_redact_fields =\n    given_name\n    FirstName\n")
+    pytester.makepyfile(
+        test_ini="""
+        import pytest
+
+        def test_ini_only(keap_cassette):
+            assert keap_cassette.redact_fields == {"given_name", "FirstName"}
+
+        @pytest.mark.keap_cassette(redact_fields=("email",))
+        class TestMarked:
+            @pytest.mark.keap_cassette(redact_fields=["Email"])
+            def test_ini_and_markers(self, keap_cassette):
+                assert keap_cassette.redact_fields == {"given_name", "FirstName", "email", "Email"}
+        """
+    )
+    pytester.runpytest_subprocess("--strict-markers").assert_outcomes(passed=2)
+
+
+@pytest.mark.parametrize(
+    ("marker", "complaint"),
+    [
+        ('keap_cassette(redact=["email"])', "*keap_cassette takes only redact_fields=*redact*"),
+        ('keap_cassette("email")', "*keap_cassette takes only redact_fields=*"),
+        ('keap_cassette(redact_fields="email")', "*redact_fields must be a list of names*"),
+    ],
+)
+def test_a_misused_marker_fails_the_test_saying_why(
+    pytester: pytest.Pytester, marker: str, complaint: str
+) -> None:
+    pytester.makepyfile(
+        test_bad=f"""
+        import pytest
+
+        @pytest.mark.{marker}
+        def test_x(keap_cassette):
+            pass
+        """
+    )
+    result = pytester.runpytest_subprocess("--strict-markers")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([complaint])

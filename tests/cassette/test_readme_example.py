@@ -1,16 +1,19 @@
-"""The README's "testing your integration" example runs as written (replayed offline)."""
+"""The README's "testing your integration" example runs as written: it records from wherever
+``KEAP_BASE_URL`` points (here a fake served on loopback), then replays offline."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 
-import keap_adapter as ka
-from keap_adapter.testing import Cassette, FakeKeap
+from keap_adapter.testing import FakeKeap
+from keap_adapter.testing._redact import Redactor
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+DUMMY_KEY = "KeapAK-readme-dummy-key-0000000000000000000000"
 
 
 def readme_example() -> str:
@@ -19,36 +22,37 @@ def readme_example() -> str:
     return block.group(1)
 
 
-def record_like_a_real_account(path: Path, backend: ka.BackendName, source: str) -> None:
-    """Record the example's own calls from the fake (paths match; hosts are not stored)."""
-    namespace: dict[str, object] = {}
-    exec(compile(source, "test_signup.py", "exec"), namespace)  # the README's own code
-    fake = FakeKeap(api_key="KeapAK-recording-key-0000000000000000000000")
-    with (
-        Cassette(path, "all", real_transport=fake.transport) as cassette,
-        ka.KeapClient(backend, fake.api_key, transport=cassette.transport) as client,
-    ):
-        handle = namespace["handle_signup"]
-        assert callable(handle)
-        contact = handle(client, "signup@example.com")
-        client.contacts.tags(contact.id)
+def cassettes(root: Path) -> list[Path]:
+    return sorted((root / "fixtures" / "test_signup").glob("*.json"))
 
 
-def test_the_readme_pytest_example_replays_offline(pytester: pytest.Pytester) -> None:
-    source = readme_example()
-    tests = pytester.mkdir("tests")
-    (tests / "test_signup.py").write_text(source)
-    backends: tuple[ka.BackendName, ...] = ("rest", "xmlrpc")
-    for backend in backends:
-        path = (
-            pytester.path
-            / "fixtures"
-            / "test_signup"
-            / f"test_signup_tags_the_contact-{backend}.json"
-        )
-        record_like_a_real_account(path, backend, source)
-        assert "KeapAK-recording" not in path.read_text()
-    result = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning"
-    )
-    result.assert_outcomes(passed=2)
+def test_the_readme_example_records_from_keap_base_url_then_replays_offline(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.mkdir("tests").joinpath("test_signup.py").write_text(readme_example())
+    quiet = ("-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning")
+    fake = FakeKeap(api_key=DUMMY_KEY)
+    with fake.serve() as server:
+        monkeypatch.setenv("KEAP_BASE_URL", f"{server.url}/crm")
+        monkeypatch.setenv("KEAP_API_KEY", DUMMY_KEY)
+        pytester.runpytest_subprocess(*quiet, "--keap-record-mode=once").assert_outcomes(passed=2)
+    assert fake.requests, "the example did not record from KEAP_BASE_URL"
+    names = [path.name for path in cassettes(pytester.path)]
+    assert names == [
+        "test_signup_tags_the_contact-rest.json",
+        "test_signup_tags_the_contact-xmlrpc.json",
+    ]
+    for path in cassettes(pytester.path):
+        assert DUMMY_KEY not in path.read_text()
+        assert json.loads(path.read_text())["interactions"]
+    # A later run, as on CI: no key, no URL, the server gone, the network blocked (mode none).
+    monkeypatch.delenv("KEAP_BASE_URL")
+    monkeypatch.delenv("KEAP_API_KEY")
+    pytester.runpytest_subprocess(*quiet).assert_outcomes(passed=2)
+
+
+def test_the_readme_shows_the_redacted_entry_as_written() -> None:
+    block = re.search(r"```json\n(\"redacted\": .*?)\n```", README, re.S)
+    assert block is not None, "the README lost its redacted entry example"
+    shown = json.loads("{" + block.group(1) + "}")["redacted"]
+    assert shown == Redactor(fields={"given_name"}).entry()
