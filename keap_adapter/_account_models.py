@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+
 from ._models import _Response
 
 __all__ = ["FIELD_TYPES", "CustomField", "EmailStatus", "FieldType"]
@@ -33,7 +35,7 @@ class CustomField(_Response):
     name: str
     label: str
     field_type: str
-    options: list[str] = []
+    options: list[str] = Field(default_factory=list)
 
 
 class EmailStatus(_Response):

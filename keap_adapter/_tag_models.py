@@ -13,6 +13,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from ._models import RecordId, Text, _Request, _Response, _xml_safe
 
+
 class Tag(_Response):
     """A tag (XML-RPC calls it a ContactGroup)."""
 
@@ -79,7 +80,7 @@ _FAILURES = (TagOutcome.NOT_FOUND, TagOutcome.FAILED)
 class _TagResult(_Response):
     tag_id: int
     outcomes: dict[int, TagOutcome]
-    messages: dict[int, str] = {}
+    messages: dict[int, str] = Field(default_factory=dict)
 
     @property
     def failed(self) -> dict[int, TagOutcome]:

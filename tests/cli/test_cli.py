@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 import xmlrpc.client
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -18,7 +17,7 @@ import pytest
 from keap_adapter.cli import main
 from keap_adapter.testing import FakeKeap
 
-FAKE_KEY = "KeapAK-fake-cli-key-not-real-000000000000"
+from .helpers import FAKE_KEY, run_json
 
 
 def test_demo_runs_both_backends_and_they_agree(capsys: pytest.CaptureFixture[str]) -> None:
@@ -29,23 +28,6 @@ def test_demo_runs_both_backends_and_they_agree(capsys: pytest.CaptureFixture[st
     table = out.split("Read back through both backends:")[1]
     assert table.count(" yes") == 7 and " NO" not in table
     assert "Both backends agree." in out
-
-
-@pytest.fixture
-def account(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeKeap]:
-    fake = FakeKeap(api_key=FAKE_KEY)
-    with fake.serve(host="127.0.0.1", port=0) as server:
-        monkeypatch.setenv("KEAP_API_KEY", FAKE_KEY)
-        monkeypatch.setenv("KEAP_BASE_URL", f"{server.url}/crm")
-        monkeypatch.delenv("KEAP_BACKEND", raising=False)
-        yield fake
-
-
-def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> object:
-    assert main(list(argv)) == 0
-    out = capsys.readouterr().out
-    assert FAKE_KEY not in out
-    return json.loads(out)
 
 
 @pytest.mark.parametrize("backend", ["rest", "xmlrpc"])
@@ -65,9 +47,24 @@ def test_account_commands_print_json(
     tag = run_json(capsys, "tags", "create", "Lead", "--description", "web", *b)
     assert isinstance(tag, dict) and tag["name"] == "Lead"
     applied = run_json(capsys, "tags", "apply", str(tag["id"]), cid, *b)
-    assert applied == {"tag_id": tag["id"], "outcomes": {cid: "SUCCESS"}}
+    assert applied == {
+        "tag_id": tag["id"],
+        "outcomes": {cid: "SUCCESS"},
+        "messages": {},
+        "ok": True,
+        "reported": True,
+    }
     assert run_json(capsys, "tags", "list", "--name", "Lead", *b) == [tag]
-    run_json(capsys, "tags", "remove", str(tag["id"]), cid, *b)
+    removed = run_json(capsys, "tags", "remove", str(tag["id"]), cid, *b)
+    # REST v2's removeTags answers 204 and says nothing per contact: the CLI says so.
+    said = "UNREPORTED" if backend == "rest" else "SUCCESS"
+    assert removed == {
+        "tag_id": tag["id"],
+        "outcomes": {cid: said},
+        "messages": {},
+        "ok": True,
+        "reported": backend == "xmlrpc",
+    }
     assert run_json(capsys, "contacts", "get", cid, *b)["tag_ids"] == []  # type: ignore[index]
 
 
@@ -85,14 +82,6 @@ def test_missing_key_exits_2_before_any_request(
     monkeypatch.delenv("KEAP_API_KEY", raising=False)
     assert main(["contacts", "get", "1"]) == 2
     assert "KEAP_API_KEY is not set" in capsys.readouterr().err
-
-
-def test_bad_input_exits_1_with_the_validation_message(
-    account: FakeKeap, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert main(["contacts", "create", "--email", "not-an-email"]) == 1
-    assert "not a valid email" in capsys.readouterr().err
-    assert account.requests == []
 
 
 def _free_port() -> int:
@@ -159,7 +148,7 @@ def test_audit_json_is_machine_readable(capsys: pytest.CaptureFixture[str]) -> N
 
 def test_audit_of_a_missing_path_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["audit", "/no/such/place"]) == 2
-    assert "error:" in capsys.readouterr().err
+    assert capsys.readouterr().err == "keap-adapter: no such file or directory: /no/such/place\n"
 
 
 def test_compare_on_the_fake_prints_a_table(capsys: pytest.CaptureFixture[str]) -> None:
