@@ -1,8 +1,10 @@
 """The machinery behind :class:`keap_adapter.legacy.ServerProxy`.
 
-``_dispatch`` routes one XML-RPC call to a handler; ``_contacts`` and ``_tags`` translate the
-Contact, ContactGroup and ContactGroupAssign tables into facade calls; ``_values`` holds
-Keap's query semantics (``%``, ``~null~``, ordering); ``_faults`` builds Keap's faults.
+Keap's server rules (faults, signatures, matching, ordering, paging, the generic
+DataService and ContactService handlers) are ``keap_adapter._xmlrpc_server``, shared with
+the fake. What is here is the shim's storage: ``_contacts`` and ``_tags`` implement the
+Contact, ContactGroup and ContactGroupAssign tables as facade calls, ``_dispatch`` routes
+each call by the migration method map, ``_faults`` turns facade errors into Keap's faults.
 """
 
 from __future__ import annotations

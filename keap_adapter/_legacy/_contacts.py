@@ -1,20 +1,26 @@
 """The ``Contact`` table and ``ContactService`` as facade calls.
 
-Structs go through the one field table (``backends._fields``): a written struct becomes a
-``NewContact``/``ContactUpdate`` via ``from_struct``, and a read contact becomes Keap's
-struct via ``full_struct``, so the shim answers exactly the fields XML-RPC would.
+Structs go through the facade's field table (``backends._fields``): a written struct
+becomes a ``NewContact``/``ContactUpdate`` via ``from_struct``, and a read contact becomes
+Keap's struct via ``full_struct``, so the shim answers exactly the fields XML-RPC would.
+Every check Keap makes before writing is the shared server rules' (``_xmlrpc_server``).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import replace
+from typing import Any, Literal
+from xmlrpc.client import Fault
 
-from .._exceptions import NotFoundError
 from .._models import Contact, ContactUpdate, NewContact
-from .._resources import MATCH_OPTIONS
+from .._xmlrpc_server._faults import no_field, not_found
+from .._xmlrpc_server._schema import CONTACT_SCHEMA
+from .._xmlrpc_server._services import Contacts
+from .._xmlrpc_server._table import Table
 from ..backends._fields import (
     ADDRESSES,
     BIRTHDAY,
+    CONTACT_FIELDS,
     EMAILS,
     PHONES,
     READ_ONLY,
@@ -23,13 +29,13 @@ from ..backends._fields import (
     from_struct,
     full_struct,
 )
-from ..backends._xmlrpc_rules import column_value, fault
-from ._faults import invalid, not_found
-from ._table import Context, Row, Table, contact_fields
-from ._values import exact_id, pick, pick_all, positive_id, prefix_filter
+from ._faults import unmodelled_field
+from ._table import Context, Row, rows_by_id
+from ._values import prefix_filter
 
-# Contact fields Keap has (keap-api.md 4.4) that the facade does not model: a call naming
-# one cannot be answered truthfully, so it faults instead of pretending the field is empty.
+# Contact fields Keap has (its Contact table, as novaksolutions/infusionsoft-php-sdk
+# generated it) that the facade does not model: a call naming one cannot be answered
+# truthfully, so it faults instead of pretending the field is empty.
 UNMODELLED = frozenset((
     "Nickname", "Title", "Suffix", "CompanyID", "AccountId", "Fax1", "Fax2", "Fax1Type",
     "Fax2Type", "ZipFour1", "Address1Type", "ZipFour2", "Address2Type", "ZipFour3",
@@ -47,8 +53,12 @@ _OWNER: dict[str, str] = {
     BIRTHDAY: "birth_date",
 }
 _SLOT_FIELDS = frozenset({"email_addresses", "phone_numbers", "addresses"})
-# Keap's dupCheckType -> the facade's upsert ``match``.
-DUP_CHECKS = {keap: facade for facade, keap in MATCH_OPTIONS.items()}
+# Keap's dupCheckType -> the facade's upsert ``match`` (type-checked against it).
+DUP_CHECKS: dict[str, Literal["email", "email_and_name", "email_and_name_and_company"]] = {
+    "Email": "email",
+    "EmailAndName": "email_and_name",
+    "EmailAndNameAndCompany": "email_and_name_and_company",
+}
 
 
 def contact_row(contact: Contact) -> Row:
@@ -56,16 +66,12 @@ def contact_row(contact: Contact) -> Row:
     return full_struct(contact.model_dump())
 
 
+def _unknown(table: str, name: Any) -> Fault:
+    """A real Keap column the facade does not model is ``[NotTranslated]``, not missing."""
+    return unmodelled_field(table, name) if name in UNMODELLED else no_field(table, name)
+
+
 # ----------------------------------------------------------------------------- writes
-
-
-def _writes(ctx: Context, struct: Row) -> Row:
-    """A struct to write, checked as Keap checks it, with values as Keap's columns hold them."""
-    CONTACT.check(ctx, list(struct))
-    for name in struct:
-        if name in READ_ONLY:
-            raise fault("NoFieldAccess", f"Field is read-only: Contact.{name}")
-    return {name: column_value(name, value) for name, value in struct.items()}
 
 
 def _new_contact(columns: Row) -> NewContact:
@@ -94,39 +100,42 @@ def _update_for(ctx: Context, contact_id: int, given: Row) -> ContactUpdate:
     return ContactUpdate.model_validate(changes)
 
 
-def add_contact(ctx: Context, struct: Row) -> int:
-    """Create a contact (never deduplicated); its id."""
-    return ctx.client.contacts.create(_new_contact(_writes(ctx, struct))).id
+def _add(ctx: Context, struct: Row) -> int:
+    """Create a contact from a checked struct (never deduplicated); its id."""
+    return ctx.client.contacts.create(_new_contact(struct)).id
 
 
-def update_contact(ctx: Context, contact_id: int, struct: Row) -> None:
-    """Write a struct over a contact; only the named columns change."""
-    given = _writes(ctx, struct)
-    update = _update_for(ctx, positive_id(contact_id), given)
-    ctx.client.contacts.update(contact_id, update)
+def _update(ctx: Context, contact_id: int, struct: Row) -> bool:
+    """Write a checked struct over a contact; only the named columns change."""
+    ctx.client.contacts.update(contact_id, _update_for(ctx, contact_id, struct))
+    return True
 
 
 def load_contact(ctx: Context, contact_id: int) -> Row:
-    """The full struct of one contact; ``[RecordNotFound]`` if there is none."""
-    return contact_row(ctx.client.contacts.get(positive_id(contact_id)))
+    """The full struct of one contact; ``NotFoundError`` if there is none."""
+    return contact_row(ctx.client.contacts.get(contact_id))
 
 
-def delete_contact(ctx: Context, contact_id: int) -> None:
-    """Delete a contact."""
-    ctx.client.contacts.delete(positive_id(contact_id))
+def _delete(ctx: Context, contact_id: int) -> bool:
+    """Delete a contact; ``NotFoundError`` if there is none."""
+    ctx.client.contacts.delete(contact_id)
+    return True
 
 
-def contact_rows(ctx: Context, query: Row, _touched: frozenset[str]) -> list[Row]:
+def _fields(ctx: Context) -> frozenset[str]:
+    """Every Contact field the shim reads and writes (custom ones with ``_``)."""
+    return frozenset(CONTACT_FIELDS) | ctx.custom_fields()
+
+
+def _rows(ctx: Context, query: Row, _touched: frozenset[str]) -> list[Row]:
     """The contacts a query may match, by ascending id.
 
     ``{'Id': 5}`` is one load; exact or trailing-``%`` conditions on Email, FirstName and
     LastName become the facade's server-side filters; the rest is matched by the caller.
     """
-    if "Id" in query and (wanted := exact_id(query["Id"])) is not None:
-        try:
-            return [load_contact(ctx, wanted)] if wanted > 0 else []
-        except NotFoundError:
-            return []
+    one = rows_by_id(ctx, query, load_contact)
+    if one is not None:
+        return one
     given_name, family_name, email = (
         prefix_filter(query.get(column)) if ctx.server_filters else None
         for column in ("FirstName", "LastName", "Email")
@@ -135,75 +144,38 @@ def contact_rows(ctx: Context, query: Row, _touched: frozenset[str]) -> list[Row
     return [contact_row(c) for c in found]
 
 
-CONTACT = Table(
-    name="Contact",
-    fields=contact_fields,
-    rows=contact_rows,
-    load=load_contact,
-    add=add_contact,
-    update=update_contact,
-    delete=delete_contact,
-    unmodelled=frozenset(UNMODELLED),
+# Keap's Contact schema, except that a column the facade does not model is NotTranslated.
+_SCHEMA = replace(CONTACT_SCHEMA, unknown=_unknown)
+CONTACT: Table[Context] = Table(
+    _SCHEMA, _rows, fields=_fields, load=load_contact, add=_add, update=_update, delete=_delete
 )
 
 
 # ---------------------------------------------------------------------- ContactService
 
 
-def cs_add(ctx: Context, args: tuple[Any, ...]) -> int:
-    """``ContactService.add(struct)`` -> ``contacts.create``."""
-    return add_contact(ctx, args[0])
-
-
-def cs_add_with_dup_check(ctx: Context, args: tuple[Any, ...]) -> int:
-    """``ContactService.addWithDupCheck(struct, dupCheckType)`` -> ``contacts.upsert``.
-
-    Every dup check matches on the email address, so a struct without ``Email`` cannot
-    match anything and is simply created, as Keap does.
-    """
-    struct, check = args
-    if check not in DUP_CHECKS:
-        raise invalid(f"Invalid dupCheckType: {check}")
-    new = _new_contact(_writes(ctx, struct))
+def _upsert(ctx: Context, struct: Row, dup_check: str) -> int:
+    """``addWithDupCheck`` -> ``contacts.upsert``. Every dup check matches on the email
+    address, so a struct without ``Email`` cannot match anything and is simply created, as
+    Keap does."""
+    new = _new_contact(struct)
     if new.email is None:
         return ctx.client.contacts.create(new).id
-    return ctx.client.contacts.upsert(new, match=DUP_CHECKS[check]).contact.id
+    return ctx.client.contacts.upsert(new, match=DUP_CHECKS[dup_check]).contact.id
 
 
-def cs_load(ctx: Context, args: tuple[Any, ...]) -> Row:
-    """``ContactService.load(id, selectedFields)`` -> ``contacts.get``."""
-    contact_id, fields = args
-    CONTACT.check(ctx, fields)
-    return pick(load_contact(ctx, contact_id), fields)
-
-
-def cs_update(ctx: Context, args: tuple[Any, ...]) -> int:
-    """``ContactService.update(id, struct)`` -> ``contacts.update``; the id."""
-    contact_id, struct = args
-    update_contact(ctx, contact_id, struct)
-    return int(contact_id)
-
-
-def cs_find_by_email(ctx: Context, args: tuple[Any, ...]) -> list[Row]:
-    """``ContactService.findByEmail(email, fields)`` -> ``contacts.find_by_email``.
-
-    Keap searches all three email slots, ignoring case. An address the facade refuses as
-    malformed cannot be on any contact it wrote, and Keap answers no rows for it.
-    """
-    email, fields = args
-    CONTACT.check(ctx, fields)
-    wanted = email.strip().lower()
+def _by_email(ctx: Context, email: str) -> list[Row]:
+    """``findByEmail`` -> ``contacts.find_by_email``. An address the facade refuses as
+    malformed cannot be on any contact it wrote, and Keap answers no rows for it."""
     try:
         found = ctx.client.contacts.find_by_email(email.strip())
     except ValueError:
         return []
-    rows = [contact_row(c) for c in found if wanted in {e.email.lower() for e in c.email_addresses}]
-    return pick_all(rows, fields)
+    return [contact_row(c) for c in found]
 
 
-def _group_change(ctx: Context, contact_id: int, tag_id: int, *, apply: bool) -> bool:
-    if contact_id < 1 or tag_id < 1:
-        raise not_found()
+def _group(ctx: Context, contact_id: int, tag_id: int, apply: bool) -> bool:
+    """``addToGroup`` -> ``tags.apply``; ``removeFromGroup`` -> ``tags.remove``."""
     if apply:
         outcome = ctx.client.tags.apply(tag_id, [contact_id]).outcomes.get(contact_id, "")
         if outcome == "NOT_FOUND":
@@ -215,11 +187,6 @@ def _group_change(ctx: Context, contact_id: int, tag_id: int, *, apply: bool) ->
     return True
 
 
-def cs_add_to_group(ctx: Context, args: tuple[Any, ...]) -> bool:
-    """``ContactService.addToGroup(contactId, groupId)`` -> ``tags.apply``."""
-    return _group_change(ctx, *args, apply=True)
-
-
-def cs_remove_from_group(ctx: Context, args: tuple[Any, ...]) -> bool:
-    """``ContactService.removeFromGroup(contactId, groupId)`` -> ``tags.remove``."""
-    return _group_change(ctx, *args, apply=False)
+CONTACTS: Contacts[Context] = Contacts(
+    table=CONTACT, by_email=_by_email, upsert=_upsert, group=_group
+)

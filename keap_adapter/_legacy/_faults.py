@@ -1,7 +1,7 @@
-"""Keap's faults, built the way Keap writes them: ``[Tag]message`` with the tag's code.
+"""The shim's own faults: calls it does not translate, and facade errors as Keap's faults.
 
-Codes come from the one code table the XML-RPC backend classifies faults with, read
-backwards (``_xmlrpc_rules.FAULT_CODES``), so both directions use the same numbers.
+Keap's faults themselves (``[Tag]message`` with the tag's code) are the shared server
+rules in ``_xmlrpc_server._faults``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from .._exceptions import (
     ServerError,
     TransportError,
 )
-from ..backends._xmlrpc_rules import fault
+from .._xmlrpc_server._faults import fault, invalid, not_found
 from ..migration._methods import rest_alternative
 
 # Keap answers code 0 for calls it has no handler for ("No such handler", "No method
@@ -40,21 +40,6 @@ _TAG_OF: tuple[tuple[type[APIError], str], ...] = (
     # REST refuses a duplicate tag name that XML-RPC took; 12 is a code no client retries.
     (ConflictError, "InvalidParameter"),
 )
-
-
-def not_found() -> Fault:
-    """Keap's exact answer for a missing record."""
-    return fault("RecordNotFound", "Record was not found")
-
-
-def no_field(table: str, name: object) -> Fault:
-    """Keap's answer for a field the table does not have."""
-    return fault("NoFieldFound", f"No field found: {table}.{name}")
-
-
-def invalid(message: str) -> Fault:
-    """An ``[InvalidParameter]`` fault (code 12)."""
-    return fault("InvalidParameter", message)
 
 
 def not_translated(method: str, table: str | None = None, why: str = "") -> Fault:

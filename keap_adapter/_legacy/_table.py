@@ -1,13 +1,13 @@
-"""What every translated table provides, and the context its operations run in."""
+"""The context every shim table runs in: one proxy's facade client."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..backends._fields import CONTACT_FIELDS
-from ._faults import no_field, unmodelled_field
+from .._exceptions import NotFoundError
+from ._values import exact_id
 
 if TYPE_CHECKING:
     from .._client import KeapClient
@@ -31,38 +31,12 @@ class Context:
         return self._custom
 
 
-def contact_fields(ctx: Context) -> frozenset[str]:
-    """Every Contact field the shim reads and writes (custom ones with ``_``)."""
-    return frozenset(CONTACT_FIELDS) | ctx.custom_fields()
-
-
-@dataclass(frozen=True)
-class Table:
-    """One XML-RPC table as facade calls.
-
-    ``rows`` answers a query: the table's rows that may match ``queryData`` (a superset is
-    fine, every row is matched again), in the table's own ascending order; it is also told
-    which fields the caller touches, so joined columns are read only when asked for.
-    An operation left ``None`` is one the table does not allow. ``unmodelled`` names real
-    Keap fields the facade does not model: they fault ``[NotTranslated]``, not
-    ``[NoFieldFound]``, since the field exists in Keap.
-    """
-
-    name: str
-    fields: Callable[[Context], Collection[str]]
-    rows: Callable[[Context, Row, frozenset[str]], list[Row]]
-    load: Callable[[Context, int], Row] | None = None
-    add: Callable[[Context, Row], int] | None = None
-    update: Callable[[Context, int, Row], None] | None = None
-    delete: Callable[[Context, int], None] | None = None
-    unmodelled: frozenset[str] = frozenset()
-
-    def check(self, ctx: Context, names: Collection[Any]) -> None:
-        """Fault ``[NoFieldFound]`` on the first name this table does not have."""
-        known = self.fields(ctx)
-        for name in names:
-            if isinstance(name, str) and name in known:
-                continue
-            if name in self.unmodelled:
-                raise unmodelled_field(self.name, name)
-            raise no_field(self.name, name)
+def rows_by_id(ctx: Context, query: Row, load: Callable[[Context, int], Row]) -> list[Row] | None:
+    """For a query naming one ``Id`` exactly, that row (or none) with one load; else ``None``."""
+    wanted = exact_id(query["Id"]) if "Id" in query else None
+    if wanted is None:
+        return None
+    try:
+        return [load(ctx, wanted)] if wanted > 0 else []
+    except NotFoundError:
+        return []

@@ -1,78 +1,65 @@
-"""The ``ContactGroup`` (tags) and ``ContactGroupAssign`` (applied tags) tables as facade calls."""
+"""The ``ContactGroup`` (tags) and ``ContactGroupAssign`` (applied tags) tables as facade calls.
+
+Their columns and write rules are the shared server rules (``_xmlrpc_server._schema``).
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
 from .._exceptions import NotFoundError
 from .._models import Tag
-from ..backends._xmlrpc_rules import fault
+from .._xmlrpc_server._schema import (
+    ASSIGN_JOINED,
+    ASSIGN_SCHEMA,
+    TAG_SCHEMA,
+    tag_changes,
+    tag_row,
+)
+from .._xmlrpc_server._table import Table
+from .._xmlrpc_server._values import empty
 from ._contacts import load_contact
-from ._faults import invalid, not_translated, unmodelled_field
-from ._table import Context, Row, Table
-from ._values import empty, exact_id, positive_id, prefix_filter
+from ._faults import not_translated, unmodelled_field
+from ._table import Context, Row, rows_by_id
+from ._values import exact_id, prefix_filter
 
 # ------------------------------------------------------------------------- ContactGroup
 
-_TAG_COLUMNS = {"GroupName": str, "GroupDescription": str, "GroupCategoryId": int}
-TAG_FIELDS = frozenset({"Id", *_TAG_COLUMNS})
 
-
-def tag_row(tag: Tag) -> Row:
-    """A facade tag as Keap's ``ContactGroup`` row (empty fields left out)."""
-    row = {
-        "Id": tag.id,
-        "GroupName": tag.name,
-        "GroupDescription": tag.description,
-        "GroupCategoryId": tag.category_id,
-    }
-    return {k: v for k, v in row.items() if not empty(v)}
-
-
-def _tag_writes(ctx: Context, struct: Row) -> Row:
-    TAGS.check(ctx, list(struct))
-    for name, value in struct.items():
-        if name == "Id":
-            raise fault("NoFieldAccess", "Field is read-only: ContactGroup.Id")
-        if type(value) is not _TAG_COLUMNS[name]:  # Keap's Java side takes no "7" for 7
-            raise invalid(f"Invalid value for ContactGroup.{name}")
-    return struct
+def _row(tag: Tag) -> Row:
+    return tag_row(tag.id, tag.name, tag.description, tag.category_id)
 
 
 def add_tag(ctx: Context, struct: Row) -> int:
-    """``tags.create``; Keap needs a ``GroupName``."""
-    given = _tag_writes(ctx, struct)
-    if not given.get("GroupName"):
-        raise invalid("GroupName is required")
+    """``tags.create`` from a checked struct (a taken name is a ``ConflictError``)."""
+    changes = tag_changes(struct)
     return ctx.client.tags.create(
-        given["GroupName"],
-        description=given.get("GroupDescription") or None,
-        category_id=given.get("GroupCategoryId") or None,
+        changes["name"],
+        description=changes.get("description"),
+        category_id=changes.get("category_id"),
     ).id
 
 
-def update_tag(ctx: Context, tag_id: int, struct: Row) -> None:
+def update_tag(ctx: Context, tag_id: int, struct: Row) -> bool:
     """``tags.update`` with only the named columns (an empty description clears it)."""
-    given = _tag_writes(ctx, struct)
-    ctx.client.tags.update(
-        positive_id(tag_id),
-        name=given.get("GroupName"),
-        description=given.get("GroupDescription"),
-        category_id=given.get("GroupCategoryId"),
-    )
+    changes = tag_changes(struct)
+    if changes:
+        ctx.client.tags.update(tag_id, changes)
+    else:  # nothing to write, but Keap still says whether the tag exists
+        ctx.client.tags.get(tag_id)
+    return True
 
 
 def load_tag(ctx: Context, tag_id: int) -> Row:
     """``tags.get`` as a row."""
-    return tag_row(ctx.client.tags.get(positive_id(tag_id)))
+    return _row(ctx.client.tags.get(tag_id))
 
 
-def delete_tag(ctx: Context, tag_id: int) -> None:
+def delete_tag(ctx: Context, tag_id: int) -> bool:
     """``tags.delete``."""
-    ctx.client.tags.delete(positive_id(tag_id))
+    ctx.client.tags.delete(tag_id)
+    return True
 
 
-def _exact_name(value: Any) -> str | None:
+def _exact_name(value: object) -> str | None:
     # ``tags.list(name=)`` matches whole names only, so only a value without wildcards.
     found = prefix_filter(value)
     return found if found is not None and not found.endswith("*") and len(found) <= 255 else None
@@ -80,48 +67,32 @@ def _exact_name(value: Any) -> str | None:
 
 def tag_rows(ctx: Context, query: Row, _touched: frozenset[str]) -> list[Row]:
     """The tags a query may match, by ascending id (one load for an exact ``Id``)."""
-    if "Id" in query and (wanted := exact_id(query["Id"])) is not None:
-        try:
-            return [load_tag(ctx, wanted)] if wanted > 0 else []
-        except NotFoundError:
-            return []
+    one = rows_by_id(ctx, query, load_tag)
+    if one is not None:
+        return one
     name = _exact_name(query.get("GroupName")) if ctx.server_filters else None
-    return [tag_row(t) for t in ctx.client.tags.list(name=name)]
+    return [_row(t) for t in ctx.client.tags.list(name=name)]
 
 
-TAGS = Table(
-    name="ContactGroup",
-    fields=lambda _ctx: TAG_FIELDS,
-    rows=tag_rows,
-    load=load_tag,
-    add=add_tag,
-    update=update_tag,
-    delete=delete_tag,
+TAGS: Table[Context] = Table(
+    TAG_SCHEMA, tag_rows, load=load_tag, add=add_tag, update=update_tag, delete=delete_tag
 )
 
 
 # -------------------------------------------------------------------- ContactGroupAssign
 
-# Joined contact columns -> the Contact struct column they come from.
-_JOINED = {
-    "Contact.FirstName": "FirstName",
-    "Contact.LastName": "LastName",
-    "Contact.Email": "Email",
-    "Contact.Company": "Company",
-}
-ASSIGN_FIELDS = frozenset({"ContactId", "GroupId", "ContactGroup", "DateCreated", *_JOINED})
 _APPLIED_AT = "applied_time in GET /rest/v2/contacts/{id}/tags"
 
 
 def _joined(ctx: Context, contact_id: int) -> Row:
     contact = load_contact(ctx, contact_id)
-    return {joined: contact.get(column) for joined, column in _JOINED.items()}
+    return {joined: contact.get(column) for joined, column in ASSIGN_JOINED.items()}
 
 
 def _by_contact(ctx: Context, contact_id: int, touched: frozenset[str]) -> list[Row]:
     try:
         tags = ctx.client.contacts.tags(contact_id)
-        joined = _joined(ctx, contact_id) if tags and touched & _JOINED.keys() else {}
+        joined = _joined(ctx, contact_id) if tags and touched & ASSIGN_JOINED.keys() else {}
     except NotFoundError:
         return []
     return [
@@ -173,4 +144,4 @@ def assign_rows(ctx: Context, query: Row, touched: frozenset[str]) -> list[Row]:
     return sorted(rows, key=lambda row: (row["ContactId"], row["GroupId"]))
 
 
-ASSIGNMENTS = Table(name="ContactGroupAssign", fields=lambda _ctx: ASSIGN_FIELDS, rows=assign_rows)
+ASSIGNMENTS: Table[Context] = Table(ASSIGN_SCHEMA, assign_rows)

@@ -1,35 +1,16 @@
-"""Keap's XML-RPC value rules: query matching, ordering, paging, selected fields, inputs.
-
-These are the semantics of keap-api.md 4.3: ``%`` is a wildcard anywhere in a value,
-matching is case-insensitive, ``~null~`` matches an empty field, the default order is
-descending by ``Id``, ``limit`` is 1..1000 and ``page`` is 0-based.
+"""The shim's own value helpers: wire types in and out, and which query conditions the
+facade's server-side filters can take. Keap's query semantics themselves (``%``,
+``~null~``, ordering, paging) are the shared server rules in ``_xmlrpc_server._values``.
 """
 
 from __future__ import annotations
 
 import xmlrpc.client
-from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from ..backends._xmlrpc_rules import (
-    MAX_LIMIT,
-    NULL,
-    check_paging,
-    empty,
-    ordered,
-    page_of,
-    pick,
-    row_matches,
-    value_matches,
-)
-from ._faults import not_found
+from .._xmlrpc_server._values import NULL
 
-Row = dict[str, Any]
-__all__ = [
-    "MAX_LIMIT", "NULL", "check_paging", "empty", "ordered", "page_of", "pick",
-    "row_matches", "value_matches",
-]  # fmt: skip
 _WIRE_DATE = "%Y%m%dT%H:%M:%S"
 
 
@@ -48,12 +29,6 @@ def plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
     return value
-
-
-def pick_all(rows: Sequence[Row], fields: Iterable[Any]) -> list[Row]:
-    """:func:`pick` on every row."""
-    wanted = list(fields)
-    return [pick(row, wanted) for row in rows]
 
 
 def exact_id(value: Any) -> int | None:
@@ -83,13 +58,6 @@ def prefix_filter(value: Any) -> str | None:
     if not stem or "%" in stem:
         return None
     return stem + "*" if stem != value else stem
-
-
-def positive_id(value: int) -> int:
-    """A record id; Keap has no record with an id below 1, so that is ``[RecordNotFound]``."""
-    if value < 1:
-        raise not_found()
-    return value
 
 
 def legacy_types(value: Any) -> Any:

@@ -6,13 +6,12 @@ route does to the store.
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -28,13 +27,21 @@ from ._fake_rest_json import (
     tag_fields,
     tag_json,
 )
+from ._fake_rest_query import (
+    conditions,
+    contact_values,
+    matches,
+    meets,
+    ordered_contacts,
+    page,
+)
+from ._fake_store import NameTaken
 
 if TYPE_CHECKING:
-    from ._fake import Failure, Store
+    from ._fake import Failure
+    from ._fake_store import Store
 
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 1000
-T = TypeVar("T")
+_TAGGED_FILTERS = ("given_name", "family_name", "email")
 
 # Google-style status names, as Keap's v2 API writes them.
 _STATUS_NAMES = {
@@ -61,7 +68,8 @@ def error_response(status: int, message: str) -> httpx.Response:
 
 
 def failure_response(failure: Failure) -> httpx.Response:
-    """The answer to an injected failure; 429 has the gateway's own body (keap-api.md 2.5)."""
+    """The answer to an injected failure; a 429 has the gateway's own body, as users saw it
+    (integration.keap.com/t/api-error-quota-exceeded-request-throttled/89944)."""
     if failure.status == 429:
         body = {"code": "429", "message": "Quota Exceeded", "status": "Request Throttled"}
         response = httpx.Response(429, json={**body, "details": None})
@@ -117,66 +125,6 @@ def _json(status: int, body: dict[str, Any]) -> httpx.Response:
     return httpx.Response(status, json=body)
 
 
-# paging and filters
-
-
-def _page(call: _Call, items: list[T], key: Callable[[T], int]) -> tuple[list[T], str]:
-    """One page of ``items`` (ascending ``key``) after the cursor; its next_page_token."""
-    raw = call.param("page_size")
-    if raw is not None and not re.fullmatch(r"-?\d+", raw):
-        raise RestError(400, f"Invalid page_size: {raw!r}")
-    size = int(raw or 0)
-    if not 0 <= size <= MAX_PAGE_SIZE:
-        raise RestError(400, f"page_size must be between 0 and {MAX_PAGE_SIZE}")
-    size = size or DEFAULT_PAGE_SIZE  # 0 means "server default", as in Google-style APIs
-    after = _decode_token(call.param("page_token"))
-    rest = [item for item in items if key(item) > after]
-    chunk = rest[:size]
-    return chunk, _encode_token(key(chunk[-1])) if len(rest) > size else ""
-
-
-def _encode_token(after: int) -> str:
-    return base64.urlsafe_b64encode(f"after:{after}".encode()).decode().rstrip("=")
-
-
-def _decode_token(token: str | None) -> int:
-    if not token:
-        return 0
-    try:
-        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-    except ValueError:  # binascii.Error, UnicodeDecodeError, non-ASCII input
-        text = ""
-    if not re.fullmatch(r"after:\d+", text):
-        raise RestError(400, f"Invalid page_token: {token!r}")
-    return int(text[len("after:") :])
-
-
-def _conditions(call: _Call, allowed: tuple[str, ...]) -> list[tuple[str, str]]:
-    """The ``name==value`` conditions of the ``filter`` query parameter."""
-    conditions = []
-    for part in filter(None, (p.strip() for p in (call.param("filter") or "").split(";"))):
-        name, sep, value = part.partition("==")
-        if not sep or name not in allowed:
-            supported = ", ".join(allowed) or "nothing"
-            raise RestError(400, f"Invalid filter {part!r}; FakeKeap filters on {supported}")
-        conditions.append((name, value))
-    return conditions
-
-
-def _matches(pattern: str, candidates: list[str]) -> bool:
-    """Case-insensitive equality, or prefix match when ``pattern`` ends with ``*``."""
-    wanted = pattern.lower()
-    if wanted.endswith("*"):
-        return any(c.lower().startswith(wanted[:-1]) for c in candidates)
-    return any(c.lower() == wanted for c in candidates)
-
-
-def _contact_values(contact: dict[str, Any], name: str) -> list[str]:
-    if name == "email":
-        return [str(e["email"]) for e in contact.get("email_addresses") or []]
-    return [contact[name]] if contact.get(name) else []
-
-
 def _fields_param(call: _Call) -> set[str] | None:
     fields = call.params("fields")
     unknown = [f for f in fields if f not in CONTACT_FIELD_NAMES]
@@ -196,16 +144,16 @@ def _contact_or_404(call: _Call) -> dict[str, Any]:
 
 
 def _list_contacts(call: _Call) -> httpx.Response:
-    if call.param("order_by") not in (None, "", "id", "id asc"):
-        raise RestError(400, "FakeKeap orders contacts by id ascending only")
-    conditions = _conditions(call, ("email", "given_name", "family_name"))
+    params = call.request.url.params
+    wanted = conditions(params, ("email", "given_name", "family_name"))
     fields = _fields_param(call)
     contacts = [
         c for c in call.store.all_contacts()
-        if all(_matches(v, _contact_values(c, n)) for n, v in conditions)
+        if all(matches(v, contact_values(c, n)) for n, v in wanted)
     ]  # fmt: skip
-    page, token = _page(call, contacts, lambda c: int(c["id"]))
-    found = [contact_json(call.store, c, fields) for c in page]
+    contacts = ordered_contacts(params.get("order_by"), contacts)
+    chunk, token = page(params, contacts, lambda c: int(c["id"]))
+    found = [contact_json(call.store, c, fields) for c in chunk]
     return _json(200, {"contacts": found, "next_page_token": token})
 
 
@@ -260,10 +208,10 @@ def _contact_model(call: _Call) -> httpx.Response:
 
 def _contact_tags(call: _Call) -> httpx.Response:
     contact_id = int(_contact_or_404(call)["id"])
-    _conditions(call, ())
+    conditions(call.request.url.params, ())
     rows = [(t, when) for c, t, when in call.store.assignments() if c == contact_id]
-    page, token = _page(call, rows, lambda row: row[0])
-    tags = [{"tag": tag_json(call.store.tags[t]), "applied_time": iso(when)} for t, when in page]
+    chunk, token = page(call.request.url.params, rows, lambda row: row[0])
+    tags = [{"tag": tag_json(call.store.tags[t]), "applied_time": iso(when)} for t, when in chunk]
     return _json(200, {"tags": tags, "next_page_token": token})
 
 
@@ -278,30 +226,27 @@ def _tag_or_404(call: _Call) -> dict[str, Any]:
 
 
 def _list_tags(call: _Call) -> httpx.Response:
-    conditions = _conditions(call, ("name",))
-    tags = [
-        t for t in call.store.all_tags() if all(_matches(v, [t["name"]]) for _, v in conditions)
-    ]
-    page, token = _page(call, tags, lambda t: int(t["id"]))
-    return _json(200, {"tags": [tag_json(t) for t in page], "next_page_token": token})
+    wanted = conditions(call.request.url.params, ("name",))
+    tags = [t for t in call.store.all_tags() if all(matches(v, [t["name"]]) for _, v in wanted)]
+    chunk, token = page(call.request.url.params, tags, lambda t: int(t["id"]))
+    return _json(200, {"tags": [tag_json(t) for t in chunk], "next_page_token": token})
 
 
-def _tag_body(call: _Call, *, exclude: int | None = None) -> dict[str, Any]:
-    """The request body as store fields; a name another tag has is a 409."""
-    fields = tag_fields(call.body())
-    taken = {t["name"] for t in call.store.tags.values() if t["id"] != exclude}
-    if fields.get("name") in taken:
-        raise RestError(409, f"A tag named {fields['name']!r} already exists")
-    return fields
+def _conflict(exc: NameTaken) -> RestError:
+    """The store keeps tag names unique; REST v2 declares a 409 for createTag."""
+    return RestError(409, f"A tag named {str(exc)!r} already exists")
 
 
 def _create_tag(call: _Call) -> httpx.Response:
-    fields = _tag_body(call)
+    fields = tag_fields(call.body())
     if "name" not in fields:
         raise RestError(400, "name is required")
-    tag = call.store.create_tag(
-        fields["name"], fields.get("description"), fields.get("category_id")
-    )
+    try:
+        tag = call.store.create_tag(
+            fields["name"], fields.get("description"), fields.get("category_id")
+        )
+    except NameTaken as exc:
+        raise _conflict(exc) from None
     return _json(201, tag_json(tag))
 
 
@@ -309,7 +254,7 @@ def _update_tag(call: _Call) -> httpx.Response:
     """PATCH: with ``update_mask`` only the masked fields change (absent from the body:
     cleared); without it every field in the body changes."""
     tag_id = int(_tag_or_404(call)["id"])
-    fields = _tag_body(call, exclude=tag_id)
+    fields = tag_fields(call.body())
     mask = call.params("update_mask")
     if mask:
         unknown = set(mask) - TAG_FIELDS
@@ -319,7 +264,10 @@ def _update_tag(call: _Call) -> httpx.Response:
         fields = {k: fields.get(k) for k in named}
     if fields.get("name", "") is None:
         raise RestError(400, "name cannot be cleared")
-    call.store.update_tag(tag_id, fields)
+    try:
+        call.store.update_tag(tag_id, fields)
+    except NameTaken as exc:
+        raise _conflict(exc) from None
     return _json(200, tag_json(_tag_or_404(call)))
 
 
@@ -359,13 +307,25 @@ def _remove_tags(call: _Call) -> httpx.Response:
     return httpx.Response(204)
 
 
-def _tagged_contacts(call: _Call) -> httpx.Response:
+def _tagged_rows(call: _Call) -> list[tuple[int, datetime]]:
+    """(contact id, applied time) of each contact with the tag that meets the filter."""
     tag_id = int(_tag_or_404(call)["id"])
-    _conditions(call, ())
-    rows = [(c, when) for c, t, when in call.store.assignments() if t == tag_id]
-    page, token = _page(call, rows, lambda row: row[0])
-    return _json(200, {"contacts": [_tagged(call.store, *row) for row in page],
+    wanted = conditions(call.request.url.params, _TAGGED_FILTERS)
+    return [
+        (c, when) for c, t, when in call.store.assignments()
+        if t == tag_id and meets(call.store.contact(c) or {}, wanted)
+    ]  # fmt: skip
+
+
+def _tagged_contacts(call: _Call) -> httpx.Response:
+    chunk, token = page(call.request.url.params, _tagged_rows(call), lambda row: row[0])
+    return _json(200, {"contacts": [_tagged(call.store, *row) for row in chunk],
                        "next_page_token": token})  # fmt: skip
+
+
+def _count_tagged(call: _Call) -> httpx.Response:
+    """countContactsForTag: ``TagContactCount {count}``."""
+    return _json(200, {"count": len(_tagged_rows(call))})
 
 
 def _tagged(store: Store, contact_id: int, applied: datetime) -> dict[str, Any]:
@@ -390,4 +350,5 @@ _ROUTES: list[tuple[re.Pattern[str], dict[str, Handler]]] = [
     (re.compile(r"tags/(\d+)/contacts:applyTags"), {"POST": _apply_tags}),
     (re.compile(r"tags/(\d+)/contacts:removeTags"), {"POST": _remove_tags}),
     (re.compile(r"tags/(\d+)/contacts"), {"GET": _tagged_contacts}),
+    (re.compile(r"tags/(\d+)/contacts/count"), {"GET": _count_tagged}),
 ]

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any, TypeGuard
 
-from ..backends._fields import ADDRESS_PARTS, eastern_to_aware
+from ._fake_dates import from_eastern
 
 if TYPE_CHECKING:
-    from ._fake import Store
+    from ._fake_store import Store
 
-# The `fields` / `update_mask` names the spec lists for contacts (keap-api.md 2.1).
+# The `fields` / `update_mask` names the REST v2 spec lists for contacts (listContacts).
 CONTACT_FIELD_NAMES = frozenset((
     "addresses", "anniversary_date", "birth_date", "company", "contact_type", "create_time",
     "custom_fields", "email_addresses", "family_name", "fax_numbers", "given_name", "id",
@@ -93,11 +93,7 @@ _LISTS = {
         },
     ),
 }
-_ITEM_PARTS = {
-    "email_addresses": ("email", "field"),
-    "phone_numbers": ("number", "extension", "type", "field"),
-    "addresses": ("field", *ADDRESS_PARTS),
-}
+_ITEM_PARTS = {key: ("field", *spec.parts) for key, spec in _LISTS.items()}
 
 
 class RestError(Exception):
@@ -146,7 +142,7 @@ def _custom_json(store: Store, values: dict[str, Any]) -> list[dict[str, Any]]:
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime):
         # A naive datetime came in over XML-RPC, where it means US Eastern.
-        return iso(value if value.tzinfo else eastern_to_aware(value))
+        return iso(value if value.tzinfo else from_eastern(value))
     return value.isoformat() if isinstance(value, date) else value
 
 

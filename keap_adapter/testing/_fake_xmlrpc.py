@@ -16,20 +16,15 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ..backends._xmlrpc_rules import (
-    FAULT_CODES,
-    check_paging,
-    fault,
-    ordered,
-    page_of,
-    pick,
-    row_matches,
-)
-from ..backends._xmlrpc_signatures import check_signature
-from ._fake_tables import CONTACT, Row, Table, contact_struct, contact_writes, table
+from .._xmlrpc_server._faults import FAULT_CODES, fault, no_handler
+from .._xmlrpc_server._services import CONTACT_SERVICE, DATA_SERVICE
+from .._xmlrpc_server._signatures import SIGNATURES, split_call
+from .._xmlrpc_server._values import holds_nil
+from ._fake_tables import CONTACTS, table
 
 if TYPE_CHECKING:
-    from ._fake import Failure, Store
+    from ._fake import Failure
+    from ._fake_store import Store
 
 Fault = xmlrpc.client.Fault
 
@@ -115,17 +110,9 @@ def parse(body: bytes) -> ParsedCall:
         return ParsedCall(None, (), f"Failed to parse XML-RPC request: {exc}")
     if method is None:
         return ParsedCall(None, (), "Failed to parse XML-RPC request: no methodName")
-    if _has_nil(params):
+    if holds_nil(params):
         return ParsedCall(method, (), "Failed to parse XML-RPC request: Unknown type: nil")
     return ParsedCall(method, tuple(params))
-
-
-def _has_nil(value: Any) -> bool:
-    if isinstance(value, dict):
-        return any(_has_nil(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_has_nil(v) for v in value)
-    return value is None
 
 
 def handle(store: Store, call: ParsedCall, api_key: str, *, header_ok: bool) -> httpx.Response:
@@ -144,135 +131,14 @@ def handle(store: Store, call: ParsedCall, api_key: str, *, header_ok: bool) -> 
 
 
 def _dispatch(store: Store, call: ParsedCall, api_key: str, header_ok: bool) -> Any:
-    method = _METHODS.get(call.method or "")
-    if method is None:
-        raise Fault(0, f"No such handler: {call.method}")
-    check_signature(call.method or "", call.params)
-    # With the key in the header, the first param is only a placeholder (keap-api.md 1.3).
-    if not header_ok and not hmac.compare_digest(call.params[0].encode(), api_key.encode()):
+    method = call.method or ""
+    if method not in SIGNATURES:
+        raise no_handler(method)
+    key, table_name, args = split_call(method, call.params)
+    # With the key in the X-Keap-API-Key header the first param is only a placeholder, as
+    # the official PHP SDK sends it (infusionsoft/infusionsoft-php Infusionsoft.php).
+    if not header_ok and not hmac.compare_digest(key.encode(), api_key.encode()):
         raise fault("InvalidKey", "Invalid Key")
-    return method(store, call.params[1:])
-
-
-# query semantics
-
-
-def _select(found: Table, store: Store, record_id: int, fields: list[Any]) -> Row:
-    found.check_fields(store, fields)
-    return pick(found.load(store, record_id), fields)
-
-
-def _matching(store: Store, found: Table, query: Row) -> list[Row]:
-    found.check_fields(store, query)
-    rows = found.rows(store)
-    return [row for row in rows if row_matches(row, query)]
-
-
-def _paged(rows: list[Row], limit: int, page: int, fields: list[Any]) -> list[Any]:
-    check_paging(limit, page)
-    return [pick(row, fields) for row in page_of(rows, limit, page)]
-
-
-# methods: each gets the params after the key, already checked against its signatures
-
-
-def _contact_add(store: Store, args: tuple[Any, ...]) -> int:
-    return CONTACT.add(store, args[0])
-
-
-def _contact_add_dup(store: Store, args: tuple[Any, ...]) -> int:
-    struct, option = args
-    if option not in store.DUPLICATE_OPTIONS:
-        raise fault("InvalidParameter", f"Invalid dupCheckType: {option}")
-    match = store.find_duplicate(contact_writes(store, None, struct), option)
-    if match is None:
-        return CONTACT.add(store, struct)
-    CONTACT.update(store, match, struct)
-    return match
-
-
-def _contact_load(store: Store, args: tuple[Any, ...]) -> Row:
-    return _select(CONTACT, store, *args)
-
-
-def _contact_update(store: Store, args: tuple[Any, ...]) -> int:
-    CONTACT.update(store, *args)
-    return int(args[0])
-
-
-def _find_by_email(store: Store, args: tuple[Any, ...]) -> list[Any]:
-    email, fields = args
-    CONTACT.check_fields(store, fields)
-    wanted = email.strip().lower()
-    found = [c for c in store.all_contacts() if wanted in (e.lower() for e in store.emails(c))]
-    return [pick(contact_struct(c, store), fields) for c in found]
-
-
-def _group_change(apply: bool) -> Callable[[Store, tuple[Any, ...]], bool]:
-    def method(store: Store, args: tuple[Any, ...]) -> bool:
-        contact_id, tag_id = args
-        if contact_id not in store.contacts or tag_id not in store.tags:
-            raise fault("RecordNotFound", "Record was not found")
-        (store.apply if apply else store.remove)(contact_id, tag_id)
-        return True
-
-    return method
-
-
-def _data_add(store: Store, args: tuple[Any, ...]) -> int:
-    return table(args[0]).add(store, args[1])
-
-
-def _data_load(store: Store, args: tuple[Any, ...]) -> Row:
-    return _select(table(args[0]), store, *args[1:])
-
-
-def _data_update(store: Store, args: tuple[Any, ...]) -> int:
-    table(args[0]).update(store, *args[1:])
-    return int(args[1])
-
-
-def _data_delete(store: Store, args: tuple[Any, ...]) -> bool:
-    table(args[0]).delete(store, args[1])
-    return True
-
-
-def _query(store: Store, args: tuple[Any, ...]) -> list[Any]:
-    name, limit, page, query, fields, *order = args
-    order_by = order[0] if order else ""
-    ascending = len(order) > 1 and order[1]
-    found = table(name)
-    found.check_fields(store, [*fields, *([order_by] if order_by else [])])
-    rows = _matching(store, found, query)
-    # Keap's default order is descending (keap-api.md 4.3), by Id unless orderBy says otherwise.
-    return _paged(ordered(rows, order_by, ascending), limit, page, fields)
-
-
-def _count(store: Store, args: tuple[Any, ...]) -> int:
-    return len(_matching(store, table(args[0]), args[1]))
-
-
-def _find_by_field(store: Store, args: tuple[Any, ...]) -> list[Any]:
-    name, limit, page, field, value, fields = args
-    found = table(name)
-    found.check_fields(store, fields)
-    return _paged(_matching(store, found, {field: value}), limit, page, fields)
-
-
-Method = Callable[["Store", tuple[Any, ...]], Any]
-_METHODS: dict[str, Method] = {
-    "ContactService.add": _contact_add,
-    "ContactService.addWithDupCheck": _contact_add_dup,
-    "ContactService.load": _contact_load,
-    "ContactService.update": _contact_update,
-    "ContactService.findByEmail": _find_by_email,
-    "ContactService.addToGroup": _group_change(apply=True),
-    "ContactService.removeFromGroup": _group_change(apply=False),
-    "DataService.add": _data_add,
-    "DataService.load": _data_load,
-    "DataService.update": _data_update,
-    "DataService.delete": _data_delete,
-    "DataService.query": _query,
-    "DataService.count": _count,
-    "DataService.findByField": _find_by_field,
-}
+    if table_name is None:
+        return CONTACT_SERVICE[method](CONTACTS, store, args)
+    return DATA_SERVICE[method](table(table_name), store, args)

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import xmlrpc.client
 from collections.abc import Iterator
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from keap_adapter._xmlrpc_server._values import ORDER_BY_ASCENDING
 from keap_adapter.testing import FakeKeap
 
 KEY = "fake-key"
 URL = "https://api.infusionsoft.com/crm/xmlrpc/v1"
 NOW = datetime(2024, 7, 1, 16, 0, tzinfo=timezone.utc)  # 12:00 in New York (EDT)
+SAMPLES = Path(__file__).parents[1] / "data" / "xmlrpc-live-2015.json"
 
 
 @pytest.fixture
@@ -153,7 +157,7 @@ def test_groups_apply_remove_and_show_in_assign_table(proxy: Any, fake: FakeKeap
     assert fake.store.applied == {}
 
 
-def test_query_pages_and_orders_descending_by_default(proxy: Any) -> None:
+def test_query_pages_and_orders_ascending_by_id_by_default(proxy: Any) -> None:
     for name in ("Ann", "Bob", "Cy", "Dee", "Eve"):
         proxy.ContactService.add(KEY, {"FirstName": name, "Company": "Acme"})
 
@@ -161,12 +165,47 @@ def test_query_pages_and_orders_descending_by_default(proxy: Any) -> None:
         rows = proxy.DataService.query(KEY, "Contact", *params)
         return [row["Id"] for row in rows]
 
-    assert ids(2, 0, {"Company": "acme"}, ["Id"]) == [5, 4]
-    assert ids(2, 2, {"Company": "acme"}, ["Id"]) == [1]
+    assert ids(2, 0, {"Company": "acme"}, ["Id"]) == [1, 2]
+    assert ids(2, 2, {"Company": "acme"}, ["Id"]) == [5]
+    assert ids(10, 0, {"Id": "%"}, ["Id"], "Id", False) == [5, 4, 3, 2, 1]
     assert ids(10, 0, {"Id": "%"}, ["Id"], "Id", True) == [1, 2, 3, 4, 5]
-    assert ids(10, 0, {"FirstName": "%e%"}, ["Id"], "FirstName", True) == [4, 5]
+    assert ids(10, 0, {"FirstName": "%e%"}, ["Id"], "FirstName", False) == [5, 4]
     assert ids(10, 0, {"LastName": "~null~", "FirstName": "b%"}, ["Id"]) == [2]
     assert proxy.DataService.count(KEY, "Contact", {"Company": "Ac%"}) == 5
+
+
+def test_order_by_without_ascending_sorts_by_the_unconfirmed_default(proxy: Any) -> None:
+    for name in ("Cy", "Ann", "Bob"):
+        proxy.ContactService.add(KEY, {"FirstName": name})
+
+    rows = proxy.DataService.query(KEY, "Contact", 10, 0, {}, ["FirstName"], "FirstName")
+
+    names = [row["FirstName"] for row in rows]
+    assert ORDER_BY_ASCENDING is True  # unconfirmed in Keap's docs: one constant to change
+    assert names == ["Ann", "Bob", "Cy"]
+
+
+@pytest.mark.parametrize(("sample", "ascending"), [(21, True), (22, False)])
+def test_recorded_queries_come_back_in_the_recorded_direction(
+    fake: FakeKeap, sample: int, ascending: bool
+) -> None:
+    """Replays Keap's own 2015 answers (nateleavitt/infusionsoft VCR cassettes)."""
+    recorded = json.loads(SAMPLES.read_text())["interactions"][sample]
+    params, method = xmlrpc.client.loads(recorded["request_xml"].encode())
+    answer: Any = xmlrpc.client.loads(recorded["response_xml"].encode())[0][0]
+    recorded_ids = [row["Id"] for row in answer]
+    assert recorded_ids == sorted(recorded_ids, reverse=not ascending)  # what Keap did
+    # The fake has no Company table; the same query on Contact (which has a Company
+    # column) exercises the same ordering rule. Everything else is sent as recorded.
+    _key, table, *rest = params
+    assert table == "Company"
+    for name in ("Hogwarts of America", "Durmstrang", "Hogwarts of America"):
+        raw(fake, "ContactService.add", KEY, {"Company": name})
+
+    response = raw(fake, str(method), KEY, "Contact", *rest)
+
+    rows: Any = xmlrpc.client.loads(response.content)[0][0]
+    assert [row["Id"] for row in rows] == ([1, 3] if ascending else [3, 1])
 
 
 def test_find_by_field_and_data_service_crud(proxy: Any) -> None:
@@ -401,3 +440,82 @@ def test_one_store_behind_both_protocols(proxy: Any, fake: FakeKeap) -> None:
         "Phone2": "555",
         "Birthday": datetime(1990, 1, 2),
     }
+
+
+@pytest.mark.parametrize(
+    ("method", "params"),
+    [
+        ("ContactService.add", ({},)),
+        ("ContactService.add", ({"FirstName": "", "_Color": ""},)),
+        ("ContactService.addWithDupCheck", ({}, "Email")),
+        ("DataService.add", ("Contact", {})),
+    ],
+)
+def test_an_add_that_sets_no_field_faults_no_fields(
+    proxy: Any, fake: FakeKeap, method: str, params: tuple[Any, ...]
+) -> None:
+    fake.add_custom_field("Color")
+
+    found = fault_of(getattr(proxy, method), KEY, *params)
+
+    assert (found.faultCode, found.faultString) == (11, "[NoFields]No fields to add to Contact")
+    assert fake.store.contacts == {}
+
+
+def test_a_name_only_contact_is_still_allowed_over_xmlrpc(proxy: Any) -> None:
+    # REST v2 needs an email, phone or address; legacy XML-RPC code adds names alone.
+    assert proxy.ContactService.add(KEY, {"FirstName": "Ann"}) == 1
+
+
+def test_a_duplicate_group_name_faults_ignoring_case(proxy: Any, fake: FakeKeap) -> None:
+    vip = proxy.DataService.add(KEY, "ContactGroup", {"GroupName": "VIP"})
+    web = proxy.DataService.add(KEY, "ContactGroup", {"GroupName": "Web"})
+
+    added = fault_of(proxy.DataService.add, KEY, "ContactGroup", {"GroupName": "vip"})
+    renamed = fault_of(proxy.DataService.update, KEY, "ContactGroup", web, {"GroupName": "Vip"})
+
+    for found in (added, renamed):
+        assert found.faultCode == 12
+        assert found.faultString.startswith("[InvalidParameter]Invalid value for ContactGroup.")
+    assert [t["name"] for t in fake.store.all_tags()] == ["VIP", "Web"]
+    assert proxy.DataService.update(KEY, "ContactGroup", vip, {"GroupName": "vip"}) == vip
+
+
+def test_tag_names_are_unique_across_both_faces(proxy: Any, fake: FakeKeap) -> None:
+    rest = httpx.Client(
+        transport=fake.transport,
+        headers={"X-Keap-API-Key": KEY},
+        base_url="https://api.infusionsoft.com/crm/rest/v2/",
+    )
+    with rest:
+        assert rest.post("tags", json={"name": "Lead"}).status_code == 201
+        found = fault_of(proxy.DataService.add, KEY, "ContactGroup", {"GroupName": "LEAD"})
+        proxy.DataService.add(KEY, "ContactGroup", {"GroupName": "Web"})
+        conflict = rest.post("tags", json={"name": "web"})
+
+    assert found.faultCode == 12
+    assert conflict.status_code == 409
+    assert len(fake.store.tags) == 2
+
+
+@pytest.mark.parametrize(
+    ("struct", "code", "text"),
+    [
+        ({"GroupName": ""}, 12, "[InvalidParameter]GroupName is required"),
+        ({}, 11, "[NoFields]No fields to add to ContactGroup"),
+    ],
+)
+def test_a_group_always_has_a_name(
+    proxy: Any, struct: dict[str, Any], code: int, text: str
+) -> None:
+    found = fault_of(proxy.DataService.add, KEY, "ContactGroup", struct)
+
+    assert (found.faultCode, found.faultString) == (code, text)
+
+
+def test_a_group_cannot_be_renamed_to_nothing(proxy: Any) -> None:
+    tag_id = proxy.DataService.add(KEY, "ContactGroup", {"GroupName": "VIP"})
+
+    found = fault_of(proxy.DataService.update, KEY, "ContactGroup", tag_id, {"GroupName": ""})
+
+    assert found.faultString == "[InvalidParameter]GroupName is required"

@@ -16,8 +16,9 @@ import pytest
 import keap_adapter as ka
 from keap_adapter._legacy._dispatch import HANDLERS
 from keap_adapter._legacy._faults import from_error
+from keap_adapter._xmlrpc_server._signatures import SIGNATURES
+from keap_adapter._xmlrpc_server._values import ORDER_BY_ASCENDING
 from keap_adapter.backends._fields import aware_to_eastern
-from keap_adapter.backends._xmlrpc_signatures import SIGNATURES
 from keap_adapter.legacy import ServerProxy
 from keap_adapter.migration._methods import METHODS
 from keap_adapter.testing import FakeKeap
@@ -324,15 +325,28 @@ def ids(rows: list[dict[str, Any]]) -> list[int]:
 def test_query_semantics(proxy: Any, people: dict[str, int]) -> None:
     ada, alan, grace, annie = people.values()
 
-    assert ids(query(proxy, {"Id": "%"})) == [annie, grace, alan, ada]  # descending by Id
-    assert ids(query(proxy, {}, "Id", True)) == [ada, alan, grace, annie]
+    assert ids(query(proxy, {"Id": "%"})) == [ada, alan, grace, annie]  # ascending by Id
+    assert ids(query(proxy, {}, "Id", False)) == [annie, grace, alan, ada]
     assert ids(query(proxy, {"FirstName": "A%"}, "FirstName", True)) == [ada, alan, annie]
-    assert ids(query(proxy, {"Email": "%@example.%", "LastName": "%o%"})) == [grace, ada]
-    assert ids(query(proxy, {"Company": "~null~"})) == [annie, alan]
+    assert ids(query(proxy, {"Email": "%@example.%", "LastName": "%o%"})) == [ada, grace]
+    assert ids(query(proxy, {"Company": "~null~"})) == [alan, annie]
     assert ids(query(proxy, {"Id": grace})) == [grace]
     assert ids(query(proxy, {"Id": "999"})) == []
     assert ids(query(proxy, {}, "Id", True, limit=3, page=1)) == [annie]
     assert ids(query(proxy, {"Email": "ADA@EXAMPLE.COM"})) == [ada]
+
+
+def test_query_orders_as_the_shared_rules_say(proxy: Any, people: dict[str, int]) -> None:
+    ada, alan, grace, annie = people.values()
+
+    # orderBy without ``ascending``: unconfirmed in Keap's docs, one constant decides.
+    by_name = ids(query(proxy, {}, "LastName"))
+    by_name_down = ids(query(proxy, {}, "LastName", False))
+
+    assert ORDER_BY_ASCENDING is True
+    assert by_name == [annie, grace, ada, alan]  # Easley, Hopper, Lovelace, Turing
+    assert by_name_down == [alan, ada, grace, annie]
+    assert ids(query(proxy, {}, limit=2, page=1)) == [grace, annie]
 
 
 def test_query_fields_and_paging_fault_as_keap(proxy: Any) -> None:
@@ -375,6 +389,30 @@ def test_query_filters_on_the_server_where_the_facade_can(rest_proxy: Any, fake:
 def test_query_on_email_reads_email1_only(proxy: Any) -> None:
     add(proxy, Email="first@example.com", EmailAddress2="second@example.com")
     assert query(proxy, {"Email": "second@example.com"}) == []
+
+
+@pytest.mark.parametrize("method", ["add", "addWithDupCheck"])
+def test_an_add_that_sets_no_field_faults_no_fields(
+    proxy: Any, fake: FakeKeap, method: str
+) -> None:
+    extra = ("Email",) if method == "addWithDupCheck" else ()
+    for struct in ({}, {"FirstName": "", "_Custom": ""}):
+        found = fault_of(getattr(proxy.ContactService, method), LEGACY_KEY, struct, *extra)
+        assert (found.faultCode, found.faultString) == (11, "[NoFields]No fields to add to Contact")
+    assert fake.store.contacts == {}
+
+
+def test_a_duplicate_tag_name_faults_on_either_backend(proxy: Any, fake: FakeKeap) -> None:
+    data = proxy.DataService
+    tag = data.add(LEGACY_KEY, "ContactGroup", {"GroupName": "VIP"})
+    other = data.add(LEGACY_KEY, "ContactGroup", {"GroupName": "Web"})
+
+    added = fault_of(data.add, LEGACY_KEY, "ContactGroup", {"GroupName": "VIP"})
+    renamed = fault_of(data.update, LEGACY_KEY, "ContactGroup", other, {"GroupName": "VIP"})
+
+    assert (added.faultCode, renamed.faultCode) == (12, 12)
+    assert [t["name"] for t in fake.store.all_tags()] == ["VIP", "Web"]
+    assert data.update(LEGACY_KEY, "ContactGroup", tag, {"GroupDescription": "Big"}) == tag
 
 
 def test_custom_fields_by_underscore_name(proxy: Any) -> None:

@@ -1,8 +1,10 @@
 """Keap's XML-RPC method signatures, key first, as its Java methods take them.
 
-Shared by the fake (which answers as Keap does) and the legacy shim (which must fail as Keap
-does): exact types, so ``True`` is no int and ``"12"`` no id, and a wrong call gets Keap's
-``No method matching arguments`` fault (faultCode 0, keap-api.md 4.1).
+Exact types, so ``True`` is no int and ``"12"`` no id, and a wrong call gets Keap's
+``No method matching arguments: java.lang.String, ...`` fault with faultCode 0, as users
+reported it (nateleavitt/infusionsoft#76, infusionsoft/API-Sample-Code#6). Parameter lists
+follow Keap's XML-RPC docs (ContactService, DataService; the official PHP SDK's
+``Api/DataService.php`` for ``count``).
 """
 
 from __future__ import annotations
@@ -57,3 +59,11 @@ def check_signature(method: str, params: tuple[Any, ...]) -> None:
     if not any(fits(params, s) for s in SIGNATURES[method]):
         names = ", ".join(_JAVA_TYPES.get(type(p), type(p).__name__) for p in params)
         raise Fault(0, f"No method matching arguments: {names}")
+
+
+def split_call(method: str, params: tuple[Any, ...]) -> tuple[Any, str | None, tuple[Any, ...]]:
+    """Check ``params`` against ``method``; its key, its table (DataService) and the rest."""
+    check_signature(method, params)
+    if method.startswith("DataService."):
+        return params[0], params[1], params[2:]
+    return params[0], None, params[1:]

@@ -1,33 +1,46 @@
-"""Keap's XML-RPC data rules, written once for the fake (which answers by them) and the
-legacy shim (which must answer as Keap would): faults, query matching, ordering, paging,
-selected fields and what a Contact column accepts (keap-api.md 4.3-4.6).
+"""Keap's DataService value rules: query matching, ordering, paging, selected fields, inputs.
+
+From Keap's DataService docs: ``%`` is the wildcard, matching ignores case and ``~null~``
+matches an empty field; ``limit`` is at most 1000 and ``page`` counts from 0; an answer
+holds only the requested fields that have a value (the recorded 2015 answers in
+``tests/data/xmlrpc-live-2015.json`` leave empty fields out).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
-from xmlrpc.client import Fault
 
-from ._xmlrpc_ops import FAULT_CODE_NAMES
+from ._faults import invalid
 
 Row = dict[str, Any]
 NULL = "~null~"
 MAX_LIMIT = 1000
-FAULT_CODES: dict[str, int] = {name: code for code, name in FAULT_CODE_NAMES.items()}
+# With no orderBy Keap answered in ascending Id order; only ``orderBy="Id", ascending=False``
+# came back descending (nateleavitt/infusionsoft VCR cassettes ``data_query.yml`` and
+# ``data_query_order_by.yml``, recorded from Keap in 2015: tests/data/xmlrpc-live-2015.json,
+# interactions 21 and 22).
+DEFAULT_ORDER_BY = "Id"
+# UNCONFIRMED: which way an orderBy given without ``ascending`` sorts. Keap's docs do not
+# say and no recording shows it; ascending, like the default order, until one does.
+ORDER_BY_ASCENDING = True
 _DATE_FORMATS = ("%Y%m%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d")
-
-
-def fault(tag: str, message: str) -> Fault:
-    """A Keap fault: the code of ``tag`` and the bracketed faultString."""
-    return Fault(FAULT_CODES[tag], f"[{tag}]{message}")
 
 
 def empty(value: Any) -> bool:
     """Whether a field value counts as empty (Keap leaves such fields out)."""
     return value is None or value == ""
+
+
+def holds_nil(value: Any) -> bool:
+    """Whether a value holds ``None`` anywhere: XML-RPC without extensions has no nil."""
+    if isinstance(value, dict):
+        return any(holds_nil(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(holds_nil(v) for v in value)
+    return value is None
 
 
 def _text(value: Any) -> str:
@@ -51,6 +64,14 @@ def row_matches(row: Row, query: Row) -> bool:
     return all(value_matches(row.get(name), wanted) for name, wanted in query.items())
 
 
+def order_of(order: Sequence[Any]) -> tuple[str, bool]:
+    """The (column, ascending) of DataService.query's optional ``orderBy``, ``ascending``."""
+    column = order[0] if order and order[0] else ""
+    if len(order) > 1:
+        return column or DEFAULT_ORDER_BY, bool(order[1])
+    return column or DEFAULT_ORDER_BY, ORDER_BY_ASCENDING if column else True
+
+
 def _sort_key(value: Any) -> tuple[int, Any]:
     # Empty first, then numbers, dates and text: one comparable key for mixed columns.
     if empty(value):
@@ -62,21 +83,18 @@ def _sort_key(value: Any) -> tuple[int, Any]:
     return (3, str(value).lower())
 
 
-def ordered(rows: list[Row], order_by: str, ascending: bool) -> list[Row]:
-    """Rows sorted by ``order_by`` (``Id`` when empty); descending unless ``ascending``.
-
-    The sort is stable, so rows with equal keys keep the table's own (ascending) order.
-    """
-    column = order_by or "Id"
+def ordered(rows: list[Row], column: str, ascending: bool) -> list[Row]:
+    """Rows sorted by ``column``. The sort is stable, so rows with equal keys (or a table
+    without that column, like ContactGroupAssign without ``Id``) keep the table's order."""
     return sorted(rows, key=lambda row: _sort_key(row.get(column)), reverse=not ascending)
 
 
 def check_paging(limit: int, page: int) -> None:
     """Keap's ``limit`` (1..1000) and 0-based ``page`` bounds, faulting as Keap does."""
     if not 1 <= limit <= MAX_LIMIT:
-        raise fault("InvalidParameter", f"Limit must be between 1 and {MAX_LIMIT}, was {limit}")
+        raise invalid(f"Limit must be between 1 and {MAX_LIMIT}, was {limit}")
     if page < 0:
-        raise fault("InvalidParameter", f"Page must not be negative, was {page}")
+        raise invalid(f"Page must not be negative, was {page}")
 
 
 def page_of(rows: list[Row], limit: int, page: int) -> list[Row]:
@@ -89,15 +107,25 @@ def pick(row: Row, fields: Iterable[Any]) -> Row:
     return {f: row[f] for f in fields if f in row and not empty(row[f])}
 
 
-def column_value(name: str, value: Any) -> Any:
-    """A value written to a Contact column as Keap keeps it; a fault for what it refuses."""
+def pick_all(rows: Sequence[Row], fields: Iterable[Any]) -> list[Row]:
+    """:func:`pick` on every row."""
+    wanted = list(fields)
+    return [pick(row, wanted) for row in rows]
+
+
+def contact_values(struct: Row) -> Row:
+    """A Contact struct to write, as Keap's columns keep it; a fault for what it refuses."""
+    return {name: _contact_value(name, value) for name, value in struct.items()}
+
+
+def _contact_value(name: str, value: Any) -> Any:
     if name == "Birthday":
         return _birthday(value)
     if name.startswith("_") or isinstance(value, str):
         return value
     if type(value) in (int, float):  # Keap stores numbers given for text columns as text
         return str(value)
-    raise fault("InvalidParameter", f"Invalid value for Contact.{name}")
+    raise invalid(f"Invalid value for Contact.{name}")
 
 
 def _birthday(value: Any) -> Any:
@@ -108,4 +136,4 @@ def _birthday(value: Any) -> Any:
             return datetime.strptime(value, form)
         except ValueError:
             continue
-    raise fault("InvalidParameter", f"Invalid date for Contact.Birthday: {value!r}")
+    raise invalid(f"Invalid date for Contact.Birthday: {value!r}")
