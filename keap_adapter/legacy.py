@@ -20,7 +20,7 @@ addToGroup, removeFromGroup; ``DataService`` add, load, update, delete, query, c
 findByField on ``Contact`` and ``ContactGroup``, and query, count and findByField on
 ``ContactGroupAssign`` by ``ContactId`` or ``GroupId`` (writing it faults ``[NoTableAccess]``,
 code 7, as Keap does). Queries keep Keap's semantics: ``%`` anywhere, case-insensitive,
-``~null~``, ``orderBy``/``ascending`` (default: descending by ``Id``), ``limit`` 1..1000 and a
+``~null~``, ``orderBy``/``ascending`` (default: ascending by ``Id``), ``limit`` 1..1000 and a
 0-based ``page``. Custom fields are ``_Name`` in structs and selected fields.
 
 Anything else (``ContactService.merge``, ``APIEmailService.optIn``, another table, an
@@ -70,6 +70,7 @@ from ._legacy._dispatch import call
 from ._legacy._faults import from_error
 from ._legacy._table import Context
 from ._legacy._values import legacy_types
+from ._xmlrpc_server._values import holds_nil
 
 if TYPE_CHECKING:
     from ._client import KeapClient
@@ -130,7 +131,7 @@ class ServerProxy:
         self.__allow_none = allow_none
 
     def __request(self, methodname: str, params: tuple[Any, ...]) -> Any:
-        if _holds_none(params):
+        if holds_nil(params):
             if self.__allow_none:  # the stdlib would send <nil/>, which Keap cannot read
                 raise xmlrpc.client.Fault(0, "Failed to parse XML-RPC request: Unknown type: nil")
             raise TypeError("cannot marshal None unless allow_none is enabled")
@@ -168,14 +169,6 @@ class ServerProxy:
 
     def __repr__(self) -> str:
         return f"<keap_adapter.legacy.ServerProxy for {self.__client!r}>"
-
-
-def _holds_none(value: Any) -> bool:
-    if isinstance(value, dict):
-        return any(_holds_none(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_holds_none(v) for v in value)
-    return value is None
 
 
 # ---------------------------------------------------------------------------- install

@@ -85,7 +85,8 @@ class XmlRpcBackend(XmlRpcSurroundings, Backend):
         page: int,
         order_by: str | None = None,
     ) -> Flow[list[dict[str, Any]]]:
-        ordering = (order_by, True) if order_by else ()  # ascending; Keap defaults to descending
+        # Keap sorts by ascending Id with no orderBy (recorded 2015 samples); say so anyway.
+        ordering = (order_by, True) if order_by else ()
         found = yield from self._call(
             operation, "DataService.query", table, limit, page, query, fields, *ordering
         )
