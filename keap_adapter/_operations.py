@@ -319,15 +319,14 @@ def list_custom_fields() -> Op[list[CustomField]]:
 
 
 def _options(field_type: str, options: Iterable[str] | None) -> list[str]:
-    """Options are what DROPDOWN, LIST_BOX, RADIO and DRILLDOWN fields pick from; XML-RPC
-    stores them one a line, so an option cannot hold a line break."""
+    """Options are what DROPDOWN, LIST_BOX, RADIO and DRILLDOWN fields pick from (REST v2
+    lets them be added later in Keap's settings, so none is fine); XML-RPC stores them one a
+    line, so an option cannot hold a line break."""
+    if isinstance(options, str):
+        raise ValueError("options is a list of labels, not one string")
     given = [] if options is None else list(options)
-    if field_type not in OPTION_TYPES:
-        if given:
-            raise ValueError(f"a {field_type} field takes no options")
-        return given
-    if not given:
-        raise ValueError(f"a {field_type} field needs at least one option")
+    if field_type not in OPTION_TYPES and given:
+        raise ValueError(f"a {field_type} field takes no options")
     for option in given:
         if not isinstance(option, str) or not option.strip() or "\n" in option or "\r" in option:
             raise ValueError(f"an option is a non-empty line of text, not {option!r}")

@@ -66,8 +66,8 @@ class CustomFields(_Sub):
     def create(
         self, label: str, field_type: FieldType, *, options: Iterable[str] | None = None
     ) -> CustomField:
-        """Create a contact custom field. ``options`` (required for DROPDOWN, LIST_BOX,
-        RADIO and DRILLDOWN, refused otherwise) are the labels it offers."""
+        """Create a contact custom field. ``options`` (for DROPDOWN, LIST_BOX, RADIO and
+        DRILLDOWN only) are the labels it offers."""
         return self._r._operate(ops.create_custom_field(label, field_type, options))
 
 

@@ -15,15 +15,34 @@ from ._fields import EASTERN, typed_custom
 # (keap-api.md 2.1), and in v1 tag_ids and custom_fields were left out.
 CONTACT_JSON_FIELDS = (
     "id",
+    "prefix",
     "given_name",
     "middle_name",
     "family_name",
+    "suffix",
+    "preferred_name",
     "company",
     "job_title",
     "email_addresses",
     "phone_numbers",
+    "fax_numbers",
     "addresses",
     "birth_date",
+    "anniversary_date",
+    "spouse_name",
+    "website",
+    "time_zone",
+    "preferred_locale",
+    "contact_type",
+    "owner_id",
+    "leadsource_id",
+    "referral_code",
+    "assistant_name",
+    "assistant_phone",
+    "billing_information",
+    "account_id",
+    "created_by",
+    "last_updated_by",
     "tag_ids",
     "custom_fields",
     "create_time",
@@ -31,9 +50,17 @@ CONTACT_JSON_FIELDS = (
 )
 FIELDS = {"fields": ",".join(CONTACT_JSON_FIELDS)}
 
-# Model field -> update_mask name, where they differ.
-_MASK_NAMES = {"company_name": "company"}
-_PLAIN = ("given_name", "middle_name", "family_name", "job_title")
+# Model field -> update_mask name, where they differ: both company fields live in ``company``.
+_MASK_NAMES = {"company_name": "company", "company_id": "company"}
+_PLAIN = (
+    "prefix", "given_name", "middle_name", "family_name", "suffix", "preferred_name",
+    "job_title", "spouse_name", "website", "time_zone", "preferred_locale", "contact_type",
+    "referral_code", "assistant_name", "assistant_phone", "billing_information",
+)  # fmt: skip
+# Ids are strings on the REST v2 wire, ints in the models.
+_IDS = ("owner_id", "leadsource_id")
+_READ_IDS = ("owner_id", "leadsource_id", "account_id", "created_by", "last_updated_by")
+_DATES = ("birth_date", "anniversary_date")
 
 
 def contact_body(fields: dict[str, Any], custom_ids: dict[str, str]) -> dict[str, Any]:
@@ -48,13 +75,17 @@ def contact_body(fields: dict[str, Any], custom_ids: dict[str, str]) -> dict[str
             continue
         if name in _PLAIN:
             body[name] = value
+        elif name in _IDS:
+            body[name] = str(value)
+        elif name in _DATES:
+            body[name] = value.isoformat()
         elif name == "company_name":
-            body["company"] = {"company_name": value}
-        elif name == "birth_date":
-            body["birth_date"] = value.isoformat()
+            body.setdefault("company", {})["company_name"] = value
+        elif name == "company_id":
+            body.setdefault("company", {})["id"] = str(value)
         elif name == "custom_fields":
             body["custom_fields"] = [_custom_value(custom_ids, k, v) for k, v in value.items()]
-        else:  # the slot lists: email_addresses, phone_numbers, addresses
+        else:  # the slot lists: email_addresses, phone_numbers, fax_numbers, addresses
             body[name] = [item.model_dump(exclude_none=True) for item in value]
     return body
 
@@ -79,7 +110,7 @@ def _custom_content(value: Any) -> Any:
 
 def update_mask(changes: dict[str, Any]) -> list[str]:
     """The ``update_mask`` names of exactly the changed fields."""
-    return [_MASK_NAMES.get(name, name) for name in changes]
+    return [*dict.fromkeys(_MASK_NAMES.get(name, name) for name in changes)]
 
 
 def contact_from_json(
@@ -91,21 +122,30 @@ def contact_from_json(
     values["id"] = int(data["id"])
     company = values.pop("company", None) or {}
     values["company_name"] = company.get("company_name")
+    values["company_id"] = _int_or_none(company.get("id"))
+    values.update({name: _int_or_none(values.get(name)) for name in _READ_IDS})
     values["tag_ids"] = [int(t) for t in values.get("tag_ids") or []]
     types = custom_types or {}
     named = {custom_names.get(str(cf["id"]), str(cf["id"])): cf.get("content")
              for cf in values.get("custom_fields") or []}  # fmt: skip
     values["custom_fields"] = {k: typed_custom(v, types.get(k, "")) for k, v in named.items()}
-    for name in ("email_addresses", "phone_numbers", "addresses"):
+    for name in _SLOT_PARTS:
         values[name] = [_slot(item, name) for item in values.get(name) or []]
     return Contact.model_validate(values, context=LENIENT)
+
+
+def _int_or_none(value: Any) -> int | None:
+    return int(value) if value not in (None, "", "0", 0) else None
 
 
 _SLOT_PARTS = {
     "email_addresses": ("email", "field"),
     "phone_numbers": ("number", "field", "type", "extension"),
-    "addresses": ("field", "line1", "line2", "locality", "region", "postal_code", "country_code"),
-}
+    "fax_numbers": ("number", "field", "type"),
+    "addresses": (
+        "field", "line1", "line2", "locality", "region", "postal_code", "country_code", "zip_four",
+    ),
+}  # fmt: skip
 
 
 def _slot(item: dict[str, Any], name: str) -> dict[str, Any]:
@@ -113,7 +153,7 @@ def _slot(item: dict[str, Any], name: str) -> dict[str, Any]:
     return {k: item[k] for k in _SLOT_PARTS[name] if item.get(k) is not None}
 
 
-_SLOT_LISTS = ("email_addresses", "phone_numbers", "addresses")
+_SLOT_LISTS = ("email_addresses", "phone_numbers", "fax_numbers", "addresses")
 
 
 def duplicate_of(found: Contact, new: NewContact, option: str) -> bool:

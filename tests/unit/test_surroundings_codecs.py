@@ -172,7 +172,7 @@ def test_xmlrpc_email_status(xb: XmlRpcBackend) -> None:
     [
         (lambda c: c.contacts.custom_fields.create("", "TEXT"), "label"),
         (lambda c: c.contacts.custom_fields.create("Size", "SHOE"), "field_type"),
-        (lambda c: c.contacts.custom_fields.create("Size", "DROPDOWN"), "at least one option"),
+        (lambda c: c.contacts.custom_fields.create("Size", "DROPDOWN", options="SML"), "list"),
         (lambda c: c.contacts.custom_fields.create("Size", "TEXT", options=["a"]), "no options"),
         (lambda c: c.contacts.custom_fields.create("S", "RADIO", options=["a\nb"]), "line"),
         (lambda c: c.contacts.opt_in("a@example.com", ""), "reason"),
