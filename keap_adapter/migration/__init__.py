@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from ._ashadow import AsyncShadow
-from ._audit import AuditReport, CallSite, ParseFailure, audit_path
+from ._audit import AuditReport, CallSite, DynamicCall, ParseFailure, audit_path
 from ._audit_render import render_json, render_text
 from ._compare import Row, compare_contacts, fake_pair, render_table, sample_contact_ids
 from ._methods import METHODS, SHUTDOWN_DATE, LegacyMethod, lookup, rest_alternative
@@ -23,6 +23,7 @@ __all__ = [
     "AuditReport",
     "CallSite",
     "Difference",
+    "DynamicCall",
     "LegacyMethod",
     "MismatchError",
     "Observation",

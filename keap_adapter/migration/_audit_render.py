@@ -1,4 +1,9 @@
-"""Rendering of a call-site audit: the text report people read and the JSON tools read."""
+"""Rendering of a call-site audit: the text report people read and the JSON tools read.
+
+Both say how complete the count is: a file read at token level (Python 2, damaged) may hide
+calls, a skipped file certainly hides them, so neither report shows 100% coverage then, and
+an audit that found no call sites shows no percentage at all.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,12 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict
 
-from ._audit import AuditReport
+from ._audit_model import AuditReport, CallSite
 from ._methods import SHUTDOWN_DATE
 
 __all__ = ["render_json", "render_text"]
 
-_COVERAGE = {True: "covered", False: "NOT covered"}
+_VERDICT = {"covered": "covered", "partial": "partial", "not covered": "NOT covered"}
 
 
 def render_json(report: AuditReport) -> str:
@@ -19,16 +24,23 @@ def render_json(report: AuditReport) -> str:
     summary = {
         "call_sites": len(report.calls),
         "covered": report.covered,
+        "partial": report.partial,
+        "not_covered": len(report.calls) - report.covered - report.partial,
         "coverage_percent": report.coverage,
+        "complete": report.complete,
         "files_scanned": len(report.files),
         "files_failed": len(report.failures),
+        "files_token_level": len(report.token_files),
+        "files_skipped": len(report.skipped_files),
+        "dynamic_dispatchers": len(report.dynamic),
         "by_method": report.by_method,
     }
     payload = {
         "root": report.root,
         "shutdown_date": SHUTDOWN_DATE,
         "summary": summary,
-        "calls": [{**asdict(call), "label": call.label} for call in report.calls],
+        "calls": [{**asdict(c), "label": c.label, "covered": c.covered} for c in report.calls],
+        "dynamic": [{**asdict(d), "label": d.label} for d in report.dynamic],
         "failures": [asdict(failure) for failure in report.failures],
     }
     return json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False)
@@ -36,37 +48,97 @@ def render_json(report: AuditReport) -> str:
 
 def render_text(report: AuditReport) -> str:
     """The report for a terminal: one line per call site, the summary, per-method counts."""
-    # file:line:col first, as linters print it, so editors and grep jump straight to the call.
-    calls = _aligned(
-        [(f"{c.file}:{c.line}:{c.column}", c.label, _COVERAGE[c.covered], c.style,
-          c.facade or "-", c.rest) for c in report.calls]
-    )  # fmt: skip
-    failed = f" ({len(report.failures)} could not be parsed)" if report.failures else ""
     lines = [
         f"Keap XML-RPC call sites in {report.root} (XML-RPC shuts down {SHUTDOWN_DATE})",
         "",
-        *(calls or ["No Keap XML-RPC call sites found."]),
+        *(_call_lines(report.calls) or ["No Keap XML-RPC call sites found."]),
         "",
-        f"Call sites: {len(report.calls)}; files scanned: {len(report.files)}{failed}",
-        f"Covered by the legacy shim: {report.covered} of {len(report.calls)} "
-        f"({report.coverage:.1f}%)",
+        *_summary(report),
     ]
     if report.calls:
         lines += ["", "By method:", *(f"  {row}" for row in _method_rows(report))]
-    if report.failures:
-        lines += ["", "Could not parse (skipped):"]
-        lines += [f"  {f.file}:{f.line or '?'}: {f.message}" for f in report.failures]
+    if report.dynamic:
+        lines += ["", "Dynamic dispatchers (not counted: the method is chosen at run time):"]
+        rows = [(f"{d.file}:{d.line}:{d.column}", d.label, d.style, d.code) for d in report.dynamic]
+        lines += [f"  {row}" for row in _aligned(rows)]
+    lines += _failure_lines(report)
     return "\n".join(lines) + "\n"
+
+
+def _call_lines(calls: Sequence[CallSite]) -> list[str]:
+    # file:line:col first, as linters print it, so editors and grep jump straight to the call.
+    rows = _aligned(
+        [(f"{c.file}:{c.line}:{c.column}", c.label, _VERDICT[c.verdict], _style(c),
+          c.facade or "-", c.rest) for c in calls]
+    )  # fmt: skip
+    lines = []
+    for call, row in zip(calls, rows, strict=True):
+        lines.append(row)
+        if call.columns:
+            table = call.table or "Contact"
+            named = ", ".join(f"{table}.{name}" for name in call.columns)
+            lines.append(f"    ^ columns the shim cannot translate: {named}")
+    return lines
+
+
+def _style(call: CallSite) -> str:
+    return call.style if call.found_by == "ast" else f"{call.style}[tokens]"
+
+
+def _summary(report: AuditReport) -> list[str]:
+    total = len(report.calls)
+    not_covered = total - report.covered - report.partial
+    counts = f"{report.covered} covered, {report.partial} partial, {not_covered} not covered"
+    dynamic = f"; dynamic dispatchers: {len(report.dynamic)}" if report.dynamic else ""
+    return [
+        f"Call sites: {total} ({counts}); files scanned: {len(report.files)}{dynamic}",
+        f"Covered by the legacy shim: {report.covered} of {total} call sites "
+        f"({_share(report)}); {_reading(report)}",
+    ]
+
+
+def _share(report: AuditReport) -> str:
+    # 0 of 0 is no evidence of coverage, and all of a partial count is not 100% of the code.
+    if report.coverage is not None:
+        return f"{report.coverage:.1f}%"
+    return "all of those found; files not parsed may hold more" if report.calls else "none found"
+
+
+def _reading(report: AuditReport) -> str:
+    tokens, skipped = len(report.token_files), len(report.skipped_files)
+    files = "file" if tokens == 1 else "files"
+    return f"{tokens} {files} read at token level only (Python 2 or damaged); {skipped} skipped"
+
+
+def _failure_lines(report: AuditReport) -> list[str]:
+    lines = []
+    for read_as, title in (
+        ("tokens", "Read at token level only (Python 3 cannot parse them):"),
+        ("skipped", "Could not be read (skipped):"),
+    ):
+        failures = [f for f in report.failures if f.read_as == read_as]
+        if failures:
+            lines += ["", title, *(f"  {f.file}:{f.line or '?'}: {f.message}" for f in failures)]
+    return lines
 
 
 def _method_rows(report: AuditReport) -> list[str]:
     # Most frequent first: that is where migrating pays off soonest.
-    by_label = {call.label: call for call in report.calls}
+    by_label: dict[str, list[CallSite]] = {}
+    for call in report.calls:
+        by_label.setdefault(call.label, []).append(call)
     counts = sorted(report.by_method.items(), key=lambda item: (-item[1], item[0]))
     return _aligned(
-        [(str(n), label, _COVERAGE[by_label[label].covered], by_label[label].rest)
+        [(str(n), label, _method_verdict(by_label[label]), by_label[label][0].rest)
          for label, n in counts]
     )  # fmt: skip
+
+
+def _method_verdict(calls: list[CallSite]) -> str:
+    partial = sum(c.verdict == "partial" for c in calls)
+    if all(c.verdict == "not covered" for c in calls):
+        return _VERDICT["not covered"]
+    return f"covered ({partial} partial)" if partial else "covered"
 
 
 def _aligned(rows: Sequence[tuple[str, ...]]) -> list[str]:

@@ -21,52 +21,57 @@ from keap_adapter.migration._methods import SHUTDOWN_DATE, rest_alternative
 LEGACY_APP = Path(__file__).parent / "legacy_app"
 UNMAPPED = rest_alternative("ContactService.noSuchMethod")
 
-# Every Keap XML-RPC call in legacy_app: (file, line, method, table, covered by the shim).
+# Every Keap XML-RPC call in legacy_app: (file, line, method, table, verdict).
 EXPECTED = [
-    ("crm_sync.py", 20, "ContactService.add", None, True),
-    ("crm_sync.py", 21, "ContactService.addWithDupCheck", None, True),
-    ("crm_sync.py", 22, "ContactService.update", None, True),
-    ("crm_sync.py", 23, "ContactService.load", None, True),
-    ("crm_sync.py", 27, "ContactService.findByEmail", None, True),
-    ("crm_sync.py", 32, "ContactService.removeFromGroup", None, True),
-    ("crm_sync.py", 33, "ContactService.addToGroup", None, True),
-    ("crm_sync.py", 37, "DataService.query", "Contact", True),
-    ("crm_sync.py", 38, "DataService.query", "ContactGroup", True),  # via TAG_TABLE
-    ("crm_sync.py", 39, "DataService.query", "ContactGroupAssign", True),
-    ("crm_sync.py", 42, "DataService.count", "Contact", True),
-    ("crm_sync.py", 43, "DataService.query", "Invoice", False),  # a table the map lacks
-    ("crm_sync.py", 48, "DataService.delete", "ContactGroup", True),
-    ("crm_sync.py", 49, "DataService.load", None, False),  # table is a parameter: unknown
-    ("crm_sync.py", 51, "DataService.findByField", "Contact", True),
-    ("crm_sync.py", 52, "DataService.update", "ContactGroupAssign", False),
-    ("crm_sync.py", 53, "DataService.add", "ContactGroup", True),
-    ("helpers.py", 12, "ContactService.add", None, True),  # module constant
-    ("helpers.py", 16, "ContactService.load", None, True),
-    ("helpers.py", 20, "ContactService.update", None, True),
-    ("helpers.py", 21, "ContactService.load", None, True),
-    ("helpers.py", 26, "DataService.delete", None, False),  # function constant; table unknown
-    ("helpers.py", 35, "DataService.query", "ContactGroupAssign", True),
-    ("helpers.py", 44, "ContactService.findByEmail", None, True),
-    ("helpers.py", 45, "APIEmailService.getOptStatus", None, False),
-    ("helpers.py", 49, "DataService.load", "ContactGroup", True),
-    ("jobs/nightly.py", 9, "DataService.query", "Contact", True),
-    ("jobs/nightly.py", 10, "ContactService.removeFromCampaign", None, False),
-    ("legacy_official.py", 10, "ContactService.add", None, True),
-    ("legacy_official.py", 11, "ContactService.addToGroup", None, True),
-    ("legacy_official.py", 16, "ContactService.merge", None, False),
-    ("legacy_official.py", 21, "DataService.query", "Contact", True),
-    ("legacy_official.py", 22, "DataService.query", "ContactGroup", True),
-    ("legacy_official.py", 25, "ProductService.getInventory", None, False),
-    ("legacy_official.py", 30, "ContactService.add", None, True),
-    ("tasks.py", 10, "ContactService.add", None, True),
-    ("tasks.py", 14, "DataService.query", "ContactGroup", True),
-    ("tasks.py", 21, "ContactService.merge", None, False),
-    ("tasks.py", 22, "APIEmailService.optIn", None, False),
-    ("tasks.py", 27, "ContactService.addToCampaign", None, False),
-    ("tasks.py", 28, f"ContactService.{DYNAMIC}", None, False),
-    ("tasks.py", 37, "ContactService.load", None, True),
-    ("tasks.py", 38, "DataService.count", "ContactGroupAssign", True),
-    ("tasks.py", 39, "InvoiceService.createBlankOrder", None, False),
+    ("broken.py", 6, "ContactService.add", None, "covered"),  # Python 2: read at token level
+    ("crm_sync.py", 20, "ContactService.add", None, "covered"),
+    ("crm_sync.py", 21, "ContactService.addWithDupCheck", None, "covered"),
+    ("crm_sync.py", 22, "ContactService.update", None, "partial"),  # Username
+    ("crm_sync.py", 23, "ContactService.load", None, "covered"),
+    ("crm_sync.py", 27, "ContactService.findByEmail", None, "covered"),
+    ("crm_sync.py", 32, "ContactService.removeFromGroup", None, "covered"),
+    ("crm_sync.py", 33, "ContactService.addToGroup", None, "covered"),
+    ("crm_sync.py", 37, "DataService.query", "Contact", "covered"),
+    ("crm_sync.py", 38, "DataService.query", "ContactGroup", "covered"),  # via TAG_TABLE
+    ("crm_sync.py", 39, "DataService.query", "ContactGroupAssign", "covered"),
+    ("crm_sync.py", 42, "DataService.count", "Contact", "covered"),
+    ("crm_sync.py", 43, "DataService.query", "Invoice", "not covered"),  # a table the map lacks
+    ("crm_sync.py", 48, "DataService.delete", "ContactGroup", "covered"),
+    ("crm_sync.py", 49, "DataService.load", None, "not covered"),  # table is a parameter
+    ("crm_sync.py", 51, "DataService.findByField", "Contact", "covered"),
+    ("crm_sync.py", 52, "DataService.update", "ContactGroupAssign", "not covered"),
+    ("crm_sync.py", 53, "DataService.add", "ContactGroup", "covered"),
+    ("helpers.py", 12, "ContactService.add", None, "covered"),  # module constant
+    ("helpers.py", 16, "ContactService.load", None, "covered"),
+    ("helpers.py", 20, "ContactService.update", None, "covered"),
+    ("helpers.py", 21, "ContactService.load", None, "covered"),
+    ("helpers.py", 26, "DataService.delete", None, "not covered"),  # function constant; no table
+    ("helpers.py", 35, "DataService.query", "ContactGroupAssign", "covered"),
+    ("helpers.py", 44, "ContactService.findByEmail", None, "covered"),
+    ("helpers.py", 45, "APIEmailService.getOptStatus", None, "not covered"),
+    ("helpers.py", 49, "DataService.load", "ContactGroup", "covered"),
+    ("jobs/nightly.py", 9, "DataService.query", "Contact", "covered"),
+    ("jobs/nightly.py", 10, "ContactService.removeFromCampaign", None, "not covered"),
+    ("legacy_official.py", 10, "ContactService.add", None, "covered"),
+    ("legacy_official.py", 11, "ContactService.addToGroup", None, "covered"),
+    ("legacy_official.py", 16, "ContactService.merge", None, "not covered"),
+    ("legacy_official.py", 21, "DataService.query", "Contact", "covered"),
+    ("legacy_official.py", 22, "DataService.query", "ContactGroup", "covered"),
+    ("legacy_official.py", 25, "ProductService.getInventory", None, "not covered"),
+    ("legacy_official.py", 30, "ContactService.add", None, "covered"),
+    ("tasks.py", 10, "ContactService.add", None, "covered"),
+    ("tasks.py", 14, "DataService.query", "ContactGroup", "covered"),
+    ("tasks.py", 21, "ContactService.merge", None, "not covered"),
+    ("tasks.py", 22, "APIEmailService.optIn", None, "not covered"),
+    ("tasks.py", 27, "ContactService.addToCampaign", None, "not covered"),
+    ("tasks.py", 37, "ContactService.load", None, "covered"),
+    ("tasks.py", 38, "DataService.count", "ContactGroupAssign", "covered"),
+    ("tasks.py", 39, "InvoiceService.createBlankOrder", None, "not covered"),
+]
+# Dispatchers that choose the method at run time: listed apart, not call sites.
+EXPECTED_DYNAMIC = [
+    ("helpers.py", 31, None),  # getattr(server, method)(*params), server a Keap proxy
+    ("tasks.py", 28, "ContactService"),  # getattr(infusionsoft.ContactService, action)
 ]
 
 
@@ -85,8 +90,13 @@ def audit(tmp_path: Path, source: str) -> list[tuple[int, str, str | None, str]]
 
 
 def test_finds_every_call_in_the_sample_codebase(report: AuditReport) -> None:
-    found = [(c.file, c.line, c.method, c.table, c.covered) for c in report.calls]
+    found = [(c.file, c.line, c.method, c.table, c.verdict) for c in report.calls]
     assert found == EXPECTED
+
+
+def test_dispatchers_are_listed_apart(report: AuditReport) -> None:
+    assert [(d.file, d.line, d.service) for d in report.dynamic] == EXPECTED_DYNAMIC
+    assert report.dynamic[1].label == f"ContactService.{DYNAMIC}"
 
 
 def test_sample_codebase_exercises_every_style(report: AuditReport) -> None:
@@ -100,19 +110,28 @@ def test_sample_codebase_exercises_every_style(report: AuditReport) -> None:
 def test_decoys_are_not_reported(report: AuditReport) -> None:
     assert "decoys.py" in report.files
     assert not [c for c in report.calls if c.file == "decoys.py"]
+    assert not [d for d in report.dynamic if d.file == "decoys.py"]
 
 
-def test_a_file_that_does_not_parse_is_reported_not_fatal(report: AuditReport) -> None:
+def test_a_file_that_does_not_parse_is_read_at_token_level(report: AuditReport) -> None:
     assert "broken.py" in report.files
     [failure] = report.failures
-    assert (failure.file, failure.line) == ("broken.py", 6)
+    assert (failure.file, failure.line, failure.read_as) == ("broken.py", 6, "tokens")
     assert failure.message.startswith("SyntaxError:")
+    [site] = [c for c in report.calls if c.file == "broken.py"]
+    assert (site.found_by, site.column, site.style) == ("tokens", 7, "attribute")
+    assert {c.found_by for c in report.calls if c.file != "broken.py"} == {"ast"}
 
 
 def test_summary(report: AuditReport) -> None:
-    assert (len(report.calls), report.covered, report.coverage) == (44, 31, 70.5)
+    assert (len(report.calls), report.covered, report.partial, report.coverage) == (44, 31, 1, 70.5)
     assert len(report.files) == 7
-    assert report.by_method["ContactService.add"] == 5
+    assert (report.token_files, report.skipped_files, report.complete) == (
+        ("broken.py",),
+        (),
+        False,
+    )
+    assert report.by_method["ContactService.add"] == 6
     assert report.by_method["DataService.query('ContactGroup')"] == 3
     assert sum(report.by_method.values()) == 44
 
@@ -126,13 +145,21 @@ def test_replacements_come_from_the_method_map(report: AuditReport) -> None:
     assert by_place["tasks.py", 22].rest == "PATCH /rest/v2/emailAddresses/{email}/status"
     invoice = by_place["crm_sync.py", 43]
     assert (invoice.facade, invoice.rest) == (None, UNMAPPED)
+    update = by_place["crm_sync.py", 22]
+    assert (update.verdict, update.columns, update.covered) == ("partial", ("Username",), False)
 
 
 def test_render_text(report: AuditReport) -> None:
     text = render_text(report)
     assert f"shuts down {SHUTDOWN_DATE}" in text
-    assert "Covered by the legacy shim: 31 of 44 (70.5%)" in text
-    assert "Call sites: 44; files scanned: 7 (1 could not be parsed)" in text
+    assert (
+        "Covered by the legacy shim: 31 of 44 call sites (70.5%); "
+        "1 file read at token level only (Python 2 or damaged); 0 skipped"
+    ) in text
+    assert (
+        "Call sites: 44 (31 covered, 1 partial, 12 not covered); files scanned: 7; "
+        "dynamic dispatchers: 2"
+    ) in text
     lines = text.splitlines()
     add = next(line for line in lines if line.startswith("crm_sync.py:20:18 "))
     assert add.split() == [
@@ -142,7 +169,16 @@ def test_render_text(report: AuditReport) -> None:
     merge = next(line for line in lines if line.startswith("tasks.py:21:5 "))
     assert "NOT covered" in merge
     assert merge.endswith("POST /rest/v2/contacts:merge")
-    assert "  5  ContactService.add" in text
+    update = lines.index(next(line for line in lines if line.startswith("crm_sync.py:22:5 ")))
+    assert lines[update].split()[2] == "partial"
+    assert lines[update + 1] == "    ^ columns the shim cannot translate: Contact.Username"
+    broken = next(line for line in lines if line.startswith("broken.py:6:7 "))
+    assert broken.split()[3] == "attribute[tokens]"
+    assert "  6  ContactService.add" in text
+    by_method = next(line for line in lines if line.startswith("  2  ContactService.update "))
+    assert by_method.split()[2:5] == ["covered", "(1", "partial)"]
+    assert "  tasks.py:28:12    ContactService.<dynamic>  getattr" in text
+    assert "Read at token level only (Python 3 cannot parse them):" in text
     assert "  broken.py:6: SyntaxError:" in text
 
 
@@ -153,25 +189,55 @@ def test_render_json(report: AuditReport) -> None:
     assert data["summary"] == {
         "call_sites": 44,
         "covered": 31,
+        "partial": 1,
+        "not_covered": 12,
         "coverage_percent": 70.5,
+        "complete": False,
         "files_scanned": 7,
         "files_failed": 1,
+        "files_token_level": 1,
+        "files_skipped": 0,
+        "dynamic_dispatchers": 2,
         "by_method": report.by_method,
     }
     assert data["shutdown_date"] == SHUTDOWN_DATE
-    assert data["calls"][0] == {
+    by_place = {(c["file"], c["line"]): c for c in data["calls"]}
+    assert by_place["crm_sync.py", 20] == {
         "file": "crm_sync.py",
         "line": 20,
         "column": 18,
         "method": "ContactService.add",
         "label": "ContactService.add",
         "table": None,
+        "verdict": "covered",
         "covered": True,
+        "columns": [],
         "facade": "contacts.create",
         "rest": "POST /rest/v2/contacts",
         "style": "attribute",
+        "found_by": "ast",
     }
-    assert data["failures"][0]["file"] == "broken.py"
+    assert by_place["crm_sync.py", 22]["columns"] == ["Username"]
+    assert by_place["broken.py", 6]["found_by"] == "tokens"
+    assert data["failures"] == [
+        {
+            "file": "broken.py",
+            "line": 6,
+            "message": "SyntaxError: Missing parentheses in call to 'print'. "
+            "Did you mean print(...)?",
+            "read_as": "tokens",
+        }
+    ]
+    assert data["dynamic"][1] == {
+        "file": "tasks.py",
+        "line": 28,
+        "column": 12,
+        "service": "ContactService",
+        "label": f"ContactService.{DYNAMIC}",
+        "style": "getattr",
+        "code": "getattr(infusionsoft.ContactService, action)(contact_id)",
+        "found_by": "ast",
+    }
     assert len(data["calls"]) == len(EXPECTED)
 
 
@@ -229,8 +295,13 @@ def test_official_library_service_call(tmp_path: Path) -> None:
         (2, "ContactService.add", None, "service_call"),
         (4, "DataService.query", "ContactGroup", "service_call"),
         (5, "DataService.load", "Contact", "service_call"),
-        (6, f"ContactService.{DYNAMIC}", None, "service_call"),
-    ]
+    ]  # line 6: a dispatcher
+    [dynamic] = audit_path(tmp_path).dynamic
+    assert (dynamic.line, dynamic.label, dynamic.style) == (
+        6,
+        f"ContactService.{DYNAMIC}",
+        "service_call",
+    )
 
 
 def test_string_method_names(tmp_path: Path) -> None:
@@ -269,8 +340,9 @@ def test_getattr(tmp_path: Path) -> None:
         (1, "ContactService.add", None, "getattr"),
         (2, "DataService.query", "Contact", "getattr"),
         (3, "DataService.delete", None, "getattr"),
-        (4, f"ContactService.{DYNAMIC}", None, "getattr"),
-    ]
+    ]  # lines 4 and 5 choose the method at run time: dispatchers, not call sites
+    dynamic = audit_path(tmp_path).dynamic
+    assert [(d.line, d.service) for d in dynamic] == [(4, "ContactService"), (5, None)]
 
 
 def test_not_calls_to_keap(tmp_path: Path) -> None:
@@ -350,9 +422,12 @@ def test_unparseable_bytes_and_warnings(tmp_path: Path) -> None:
 
 def test_empty_report(tmp_path: Path) -> None:
     report = audit_path(tmp_path)
-    assert (report.coverage, report.by_method) == (100.0, {})
-    assert "No Keap XML-RPC call sites found." in render_text(report)
-    assert json.loads(render_json(report))["calls"] == []
+    assert (report.coverage, report.by_method) == (None, {})  # 0 of 0 is not 100%
+    text = render_text(report)
+    assert "No Keap XML-RPC call sites found." in text
+    assert "Covered by the legacy shim: 0 of 0 call sites (none found);" in text
+    data = json.loads(render_json(report))
+    assert (data["calls"], data["summary"]["coverage_percent"]) == ([], None)
 
 
 def test_scan_source_and_label() -> None:

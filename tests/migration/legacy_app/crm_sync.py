@@ -19,7 +19,7 @@ server = xmlrpc.client.ServerProxy(URL)
 def push_contact(data):
     contact_id = server.ContactService.add(KEY, data)
     server.ContactService.addWithDupCheck(KEY, data, "Email")
-    server.ContactService.update(KEY, contact_id, {"Phone1": data["phone"]})
+    server.ContactService.update(KEY, contact_id, {"Phone1": data["phone"], "Username": data["login"]})
     return server.ContactService.load(KEY, contact_id, ["Id", "Email"])
 
 

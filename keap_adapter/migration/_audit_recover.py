@@ -1,0 +1,242 @@
+"""The token-level pass: a module the ast scanner can read, from a file Python 3 cannot parse.
+
+Rather than a second matcher over tokens, which would drift from the ast scanner, the pass
+turns the tokens back into Python 3 text at their own rows and columns:
+
+1. the file's tokens (``_audit_tokens.lex``) in logical statements, Python 2 rewritten;
+2. all of them rendered as one file and parsed: a Python 2 file with no other damage parses
+   here, with its functions and scopes intact;
+3. otherwise (a damaged file) each statement is parsed on its own, and one that still fails
+   (an unclosed bracket swallows the lines after it, the file ends mid-call) is tried line
+   by line, brackets closed, so every intact call is still found. The statements found are
+   flattened into one module, which loses function scopes: every function's parameters are
+   then treated as rebound names, so no name is followed past one.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from ._audit_scope import parameters
+from ._audit_tokens import Tok, depths, lex, rewrite, statements, step
+
+MAX_SPAN = 16  # physical lines one recovered statement may cover
+_PAIRS = {"(": ")", "[": "]", "{": "}"}
+_SKIPPED_HEADERS = frozenset({"else", "try", "finally", "except", "@"})  # no call sites there
+# Words that only ever start a statement, never continue an expression on a new line: a
+# recovered span stops before a row that starts with one (``if``, ``for``, ``else`` can
+# continue a conditional expression or a comprehension, so they are not here).
+_STATEMENT_ONLY = frozenset(
+    {
+        "def", "class", "return", "import", "from", "try", "except", "finally", "while",
+        "with", "raise", "pass", "break", "continue", "global", "nonlocal", "del", "assert",
+        "elif", "@",
+    }
+)  # fmt: skip
+# Tokens a cut-off statement cannot end with; dropped before brackets are closed.
+_DANGLING = frozenset(
+    {
+        ".", "=", "+", "-", "*", "/", "//", "%", "**", "|", "&", "^", "<", ">", "==", "!=",
+        "<=", ">=", "and", "or", "not", "in", "is", "lambda", "->", ":=",
+    }
+)  # fmt: skip
+_IPYTHON_LINE = re.compile(r"^([ \t]*)[!%].*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Recovered:
+    """What the token pass could parse of a file, and how to report positions in it."""
+
+    module: ast.Module
+    shifts: dict[int, int]  # line -> columns its indentation grew (tabs expanded)
+    rebound: tuple[str, ...]  # names to treat as bound more than once
+
+
+def recover(text: str) -> Recovered:
+    """The statements of ``text`` that can be read, as one module (never raises SyntaxError)."""
+    # Python reads \r\n and a lone \r as line ends too; one kind keeps rows countable.
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\0", " ")
+    shifts = _indent_shifts(text)
+    stmts = [r for s in statements(lex(text)) if (r := rewrite(s))]
+    whole = parse(_render(stmts, shifts))
+    if whole is not None:
+        return Recovered(whole, shifts, ())
+    module = ast.Module(body=[n for s in stmts for n in _statement(s, shifts)], type_ignores=[])
+    return Recovered(module, shifts, tuple(parameters(module)))
+
+
+def without_ipython(text: str) -> str:
+    """A notebook export with its ``!shell`` and ``%magic`` lines turned into ``pass``.
+
+    ``jupyter nbconvert --to script`` writes magics as ``get_ipython()`` calls, which parse;
+    other exports keep them as typed, which do not.
+    """
+    return _IPYTHON_LINE.sub(r"\1pass", text)
+
+
+def parse(text: str) -> ast.Module | None:
+    """``text`` as a module, or ``None`` if Python 3 cannot parse it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # legacy code's invalid escapes are not our business
+        try:
+            return ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError):
+            return None
+
+
+def _indent_shifts(text: str) -> dict[int, int]:
+    """Lines indented with tabs, and how much wider Python 2's 8-column tabs make them."""
+    shifts = {}
+    for row, line in enumerate(text.split("\n"), 1):
+        indent = line[: len(line) - len(line.lstrip(" \t\f"))]
+        if "\t" in indent:
+            shifts[row] = len(indent.expandtabs(8)) - len(indent)
+    return shifts
+
+
+# ------------------------------------------------------------------------------ rendering
+
+
+def _render(stmts: Sequence[list[Tok]], shifts: Mapping[int, int], base_row: int = 1) -> str:
+    """The statements as text, each token at its own row and (tab-expanded) column."""
+    lines: list[str] = []
+    for stmt in stmts:
+        levels = depths(stmt)
+        for i, tok in enumerate(stmt):
+            prev = stmt[i - 1] if i else None
+            if prev is not None and tok.row > prev.end_row and not levels[i]:
+                lines[prev.end_row - base_row] += " \\"  # was a backslash continuation
+            _put(lines, tok, tok.col + shifts.get(tok.row, 0), tok.row - base_row)
+    return "\n".join(lines) + "\n"
+
+
+def _put(lines: list[str], tok: Tok, col: int, row: int) -> None:
+    parts = tok.text.split("\n")
+    lines.extend("" for _ in range(row + len(parts) - len(lines)))
+    line = lines[row]
+    glue = " " if _word(line[-1:]) and _word(parts[0][:1]) else ""  # never fuse two names
+    lines[row] = line + (" " * (col - len(line)) if col > len(line) else glue) + parts[0]
+    for k, part in enumerate(parts[1:], 1):
+        lines[row + k] += part
+
+
+def _word(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+# ---------------------------------------------------------------- statement by statement
+
+
+def _statement(stmt: list[Tok], shifts: Mapping[int, int]) -> list[ast.stmt]:
+    """One statement's parsed nodes; line by line if it does not parse whole."""
+    module = _parse_chunk(stmt, shifts)
+    if module is not None:
+        return module.body
+    rows = _rows(stmt)
+    return [node for body in _spans(rows, shifts) for node in body] if len(rows) > 1 else []
+
+
+def _rows(stmt: list[Tok]) -> list[list[Tok]]:
+    rows: list[list[Tok]] = []
+    for tok in stmt:
+        if rows and rows[-1][0].row == tok.row:
+            rows[-1].append(tok)
+        else:
+            rows.append([tok])
+    return rows
+
+
+def _spans(rows: list[list[Tok]], shifts: Mapping[int, int]) -> Iterator[list[ast.stmt]]:
+    """Runs of rows that parse; a row that starts none is skipped."""
+    i = 0
+    while i < len(rows):
+        found = _first_span(rows, i, shifts)
+        if found is None:
+            i += 1
+            continue
+        last, module = found
+        yield module.body
+        i = last + 1
+
+
+def _first_span(
+    rows: list[list[Tok]], i: int, shifts: Mapping[int, int]
+) -> tuple[int, ast.Module] | None:
+    """The longest span of rows from row ``i`` that parses: its last row and its module."""
+    for j in _ends(rows, i):
+        module = _parse_chunk([t for row in rows[i : j + 1] for t in row], shifts)
+        if module is not None:
+            return j, module
+    return None
+
+
+def _ends(rows: list[list[Tok]], i: int) -> range:
+    """Candidate last rows for a span from row ``i``: where its brackets close, or else up
+    to ``MAX_SPAN`` rows, longest first."""
+    depth, last = 0, min(len(rows), i + MAX_SPAN) - 1
+    last = next((k - 1 for k in range(i + 1, last + 1) if rows[k][0].text in _STATEMENT_ONLY), last)
+    for j in range(i, last + 1):
+        depth = _depth_after(rows[j], depth)
+        if depth == 0:
+            return range(j, i - 1, -1)
+    return range(last, i - 1, -1)
+
+
+def _depth_after(row: list[Tok], depth: int) -> int:
+    for tok in row:
+        depth = step(tok, depth)
+    return depth
+
+
+def _parse_chunk(toks: list[Tok], shifts: Mapping[int, int]) -> ast.Module | None:
+    """A few rows parsed on their own, with their own line numbers."""
+    toks = _prepared(toks)
+    if not toks:
+        return None
+    first = toks[0].row
+    indented = toks[0].col + shifts.get(first, 0) > 0
+    text = _render([toks], shifts, base_row=first)
+    module = parse("if 1:\n" + text if indented else text)  # keeps the columns as they are
+    if module is None:
+        return None
+    body = module.body[0].body if indented and isinstance(module.body[0], ast.If) else module.body
+    for node in body:
+        ast.increment_lineno(node, first - (2 if indented else 1))  # 2: past the if 1: line
+    return ast.Module(body=body, type_ignores=[])
+
+
+def _prepared(toks: list[Tok]) -> list[Tok]:
+    """A statement made to parse alone: brackets closed, a header given a body."""
+    head = toks[0].text
+    if head in _SKIPPED_HEADERS:
+        return []
+    if head == "elif":
+        toks = [replace(toks[0], text="if"), *toks[1:]]
+    toks = _closed(toks)
+    if toks and toks[-1].text == ":":
+        toks.append(Tok("name", "pass", toks[-1].end_row, toks[-1].end_col + 1))
+    return toks
+
+
+def _closed(toks: list[Tok]) -> list[Tok]:
+    """Unmatched closers dropped, dangling operators dropped, open brackets closed."""
+    out: list[Tok] = []
+    stack: list[str] = []
+    for tok in toks:
+        if tok.kind == "op" and tok.text in _PAIRS:
+            stack.append(_PAIRS[tok.text])
+        elif tok.kind == "op" and tok.text in _PAIRS.values():
+            if not stack or stack[-1] != tok.text:
+                continue
+            stack.pop()
+        out.append(tok)
+    while out and (out[-1].text in _DANGLING or (stack and out[-1].text == ":")):
+        out.pop()
+    if not out:
+        return []
+    end = out[-1]
+    return out + [Tok("op", c, end.end_row, end.end_col + k) for k, c in enumerate(reversed(stack))]

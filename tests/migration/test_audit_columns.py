@@ -1,0 +1,144 @@
+"""Verdicts that look at the columns a call names: covered, partial, not covered."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from keap_adapter.backends._fields import CONTACT_FIELDS
+from keap_adapter.migration._audit import scan_source
+from keap_adapter.migration._audit_columns import TAG_COLUMNS, translatable
+
+# Real Keap Contact columns with no REST v2 field: untranslatable whatever the field table holds.
+NO_FIELD = ("Username", "Password", "Validated")
+
+
+def verdicts(source: str) -> list[tuple[int, str, tuple[str, ...]]]:
+    """(line, verdict, untranslatable columns) of each call site."""
+    return [(c.line, c.verdict, c.columns) for c in scan_source(textwrap.dedent(source), "a.py")]
+
+
+def test_struct_keys() -> None:
+    assert verdicts("""\
+        s.ContactService.add(K, {"FirstName": "A", "Username": "a", "_Shoe": 9})
+        s.ContactService.update(K, 1, {"Email": "a@b", "Password": "x"})
+        s.ContactService.addWithDupCheck(K, {"Email": "a@b"}, "Email")
+        s.DataService.add(K, "Contact", dict(FirstName="A", Validated=1))
+        s.DataService.update(K, "Contact", 1, {"LastName": "B", **extra})
+        s.ContactService.add(K, data)
+        """) == [
+        (1, "partial", ("Username",)),  # _Shoe: custom fields are assumed translatable
+        (2, "partial", ("Password",)),
+        (3, "covered", ()),
+        (4, "partial", ("Validated",)),
+        (5, "covered", ()),
+        (6, "covered", ()),  # not a literal: nothing to judge
+    ]
+
+
+def test_selected_fields_order_by_and_query_keys() -> None:
+    assert verdicts("""\
+        s.ContactService.load(K, 1, ["Id", "Username"])
+        s.ContactService.findByEmail(K, "a@b", ("Id", "Password"))
+        s.DataService.load(K, "Contact", 1, ["Validated"])
+        s.DataService.query(K, "Contact", 10, 0, {"Username": "%"}, ["Id"], "Password", True)
+        s.DataService.count(K, "Contact", {"Validated": 1, "Email": "%"})
+        s.DataService.findByField(K, "Contact", 10, 0, "Username", "ada", ["Id", "Password"])
+        """) == [
+        (1, "partial", ("Username",)),
+        (2, "partial", ("Password",)),
+        (3, "partial", ("Validated",)),
+        (4, "partial", ("Username", "Password")),
+        (5, "partial", ("Validated",)),
+        (6, "partial", ("Username", "Password")),
+    ]
+
+
+def test_names_bound_once_to_a_literal() -> None:
+    assert verdicts("""\
+        FIELDS = ["Id", "Username"]
+        TWICE = ["Id"]
+        TWICE = ["Password"]
+        s.ContactService.load(K, 1, FIELDS)
+        s.ContactService.load(K, 1, TWICE)
+        def job():
+            wanted = ("Id", "Validated")
+            query = {"Password": "%"}
+            order = "Username"
+            return s.DataService.query(K, "Contact", 10, 0, query, wanted, order)
+        def param(FIELDS):
+            return s.ContactService.load(K, 1, FIELDS)
+        """) == [
+        (4, "partial", ("Username",)),
+        (5, "covered", ()),  # bound twice: not followed
+        (10, "partial", ("Password", "Validated", "Username")),
+        (12, "covered", ()),  # the parameter shadows the module list
+    ]
+
+
+def test_keyless_wrappers_and_styles() -> None:
+    assert verdicts("""\
+        infusionsoft.ContactService.load(5, ["Id", "Username"])
+        infusionsoft.ContactService.add({"Password": "x"})
+        infusionsoft.DataService.query("Contact", 10, 0, {}, ["Validated"])
+        ifs.ContactService("add", {"Username": "a"})
+        ifs.DataService("query", "Contact", 10, 0, {}, ["Password"])
+        server._ServerProxy__request("ContactService.add", (K, {"Username": "a"}))
+        getattr(server, "ContactService.load")(K, 1, ["Password"])
+        call("ContactService.load", K, 1, ["Validated"])
+        xmlrpc.client.dumps((K, "Contact", 1, ["Username"]), "DataService.load")
+        """) == [
+        (1, "partial", ("Username",)),
+        (2, "partial", ("Password",)),
+        (3, "partial", ("Validated",)),
+        (4, "partial", ("Username",)),
+        (5, "partial", ("Password",)),
+        (6, "partial", ("Username",)),
+        (7, "partial", ("Password",)),
+        (8, "partial", ("Validated",)),
+        (9, "partial", ("Username",)),
+    ]
+
+
+def test_arguments_the_audit_cannot_place_name_nothing() -> None:
+    assert verdicts("""\
+        s.ContactService.load(*args)
+        s.ContactService.load(K, *rest)
+        s.ContactService.load(K, 1, ["Username"], extra)
+        """) == [(1, "covered", ()), (2, "covered", ()), (3, "covered", ())]
+
+
+def test_tag_tables() -> None:
+    assert verdicts("""\
+        s.DataService.query(K, "ContactGroup", 10, 0, {"GroupName": "%"}, ["Id", "CategoryName"])
+        s.DataService.add(K, "ContactGroup", {"GroupName": "VIP", "GroupCategoryId": 3})
+        s.DataService.query(K, "ContactGroupAssign", 10, 0, {"GroupId": 3}, ["Contact.Email"])
+        s.DataService.query(K, "ContactGroupAssign", 10, 0, {"ContactId": 3}, ["DateCreated"])
+        """) == [
+        (1, "partial", ("CategoryName",)),
+        (2, "covered", ()),
+        (3, "covered", ()),
+        (4, "partial", ("DateCreated",)),  # the shim answers [NotTranslated] for it
+    ]
+
+
+def test_calls_the_shim_does_not_run_are_not_partial() -> None:
+    assert verdicts("""\
+        s.DataService.query(K, "Invoice", 10, 0, {}, ["Username"])
+        s.ContactService.merge(K, 1, 2)
+        s.DataService.update(K, "ContactGroupAssign", 1, {"Username": "x"})
+        """) == [(1, "not covered", ()), (2, "not covered", ()), (3, "not covered", ())]
+
+
+@pytest.mark.parametrize("column", CONTACT_FIELDS)
+def test_every_field_table_column_is_translatable(column: str) -> None:
+    assert translatable("Contact", column)
+
+
+def test_what_is_not_translatable() -> None:
+    assert not any(translatable("Contact", c) for c in (*NO_FIELD, "_", "Emial"))
+    assert translatable("Contact", "_Anything")
+    assert not translatable("ContactGroupAssign", "DateCreated")
+    assert not translatable("Invoice", "Id")
+    assert TAG_COLUMNS["ContactGroup"] == {"Id", "GroupName", "GroupDescription", "GroupCategoryId"}
