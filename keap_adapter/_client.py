@@ -234,6 +234,9 @@ class KeapClient(_BaseClient):
                     call = flow.send(response)
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
+        except KeapError as error:  # raised by the flow itself: it may quote the answer
+            error.redact(self._settings.api_key)
+            raise
 
     def _send(self, call: Call) -> httpx.Response:
         call.request.headers.update(self._headers())
@@ -337,6 +340,9 @@ class AsyncKeapClient(_BaseClient):
                     call = flow.send(response)
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
+        except KeapError as error:  # raised by the flow itself: it may quote the answer
+            error.redact(self._settings.api_key)
+            raise
 
     async def _send(self, call: Call) -> httpx.Response:
         call.request.headers.update(self._headers())

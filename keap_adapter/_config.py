@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -43,6 +44,9 @@ class Settings:
         check_url(self.base_url, "base_url")
         if self.xmlrpc_url is not None:
             check_url(self.xmlrpc_url, "xmlrpc_url")
+        _check_number("timeout", self.timeout)
+        for name in ("tag_chunk_size", "max_retries", "page_size"):
+            _check_int(name, getattr(self, name))
         _check_positive(timeout=self.timeout, tag_chunk_size=self.tag_chunk_size)
         _check_range("max_retries", self.max_retries, 0, 10)
         _check_range("page_size", self.page_size, 1, 1000)
@@ -64,6 +68,16 @@ class Settings:
         REST always sends the header, whatever ``xmlrpc_url`` says.
         """
         return self.backend == "xmlrpc" and self.xmlrpc_url is not None
+
+
+def _check_number(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ConfigurationError(f"{name} must be a finite number of seconds, not {value!r}")
+
+
+def _check_int(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigurationError(f"{name} must be an int, not {value!r}")
 
 
 def _check_positive(**values: float) -> None:

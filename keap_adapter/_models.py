@@ -79,10 +79,15 @@ Text100 = Annotated[str, Field(max_length=100), AfterValidator(_xml_safe)]
 Text255 = Annotated[str, Field(max_length=255), AfterValidator(_xml_safe)]
 
 
+# Keap's ids are Java Integers on XML-RPC (keap-api.md 4.1): nothing above 2**31 - 1 exists.
+MAX_ID = 2**31 - 1
+
+
 def check_id(value: object, what: str = "id") -> int:
-    """A positive int id, or ``ValueError`` (``True`` and ``"12"`` are refused too)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(f"{what} must be a positive int, not {value!r}")
+    """A positive int id up to ``MAX_ID``, or ``ValueError`` (``True`` and ``"12"`` are
+    refused too)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
+        raise ValueError(f"{what} must be a positive int up to {MAX_ID}, not {value!r}")
     return value
 
 
@@ -103,6 +108,12 @@ _ADDRESS_LIMITS: dict[str, dict[str, int]] = {
     "SHIPPING": {"line1": 100, "line2": 100, "locality": 100, "postal_code": 20},
     "OTHER": {"line1": 100, "line2": 100, "locality": 100, "postal_code": 15},
 }
+
+
+def _check_given(info: ValidationInfo, slot: str, name: str, value: str) -> None:
+    """A slot's main value must say something: a blank one would store an empty slot."""
+    if not _lenient(info) and not value.strip():
+        raise ValueError(f"the {name} of {slot} is empty")
 
 
 def _check_limit(info: ValidationInfo, slot: str, name: str, value: str | None, limit: int) -> None:
@@ -136,6 +147,7 @@ class PhoneNumber(BaseModel):
 
     @model_validator(mode="after")
     def _limit(self, info: ValidationInfo) -> PhoneNumber:
+        _check_given(info, self.field, "number", self.number)
         _check_limit(info, self.field, "number", self.number, _PHONE_LIMITS[self.field])
         _check_limit(info, self.field, "type", self.type, 20)
         _check_limit(info, self.field, "extension", self.extension, 20)
@@ -153,6 +165,7 @@ class FaxNumber(BaseModel):
 
     @model_validator(mode="after")
     def _limit(self, info: ValidationInfo) -> FaxNumber:
+        _check_given(info, self.field, "number", self.number)
         _check_limit(info, self.field, "number", self.number, 40)
         _check_limit(info, self.field, "type", self.type, 20)
         return self
@@ -178,6 +191,9 @@ class Address(BaseModel):
             raise ValueError(f"country_code {self.country_code!r} is not ISO 3166-1 alpha-3")
         for name, limit in {**_ADDRESS_LIMITS[self.field], "region": 50, "zip_four": 10}.items():
             _check_limit(info, self.field, name, getattr(self, name), limit)
+        parts = ("line1", "line2", "locality", "region", "postal_code", "country_code", "zip_four")
+        if not _lenient(info) and not any((getattr(self, p) or "").strip() for p in parts):
+            raise ValueError(f"the {self.field} address is empty")
         return self
 
 
@@ -186,7 +202,7 @@ CustomText = Annotated[str, Field(max_length=65535), AfterValidator(_xml_safe)]
 CustomValue = CustomText | int | float | bool | date | datetime | None
 
 
-RecordId = Annotated[int, Field(gt=0, strict=True)]
+RecordId = Annotated[int, Field(gt=0, le=MAX_ID, strict=True)]
 
 
 class _ContactFields(_Request):

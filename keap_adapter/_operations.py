@@ -108,9 +108,13 @@ def check_filter_value(value: str) -> str:
     and REST v2's filter syntax (``;`` separates conditions, ``==`` compares) are refused on
     both, so a value can never smuggle in a second condition on either protocol.
     """
+    if not isinstance(value, str):
+        raise ValueError(f"a filter value is a string, not {type(value).__name__}")
     _TEXT.validate_python(value)
     if not value.strip():
         raise ValueError("a filter value cannot be empty (the backends read it differently)")
+    if value != value.strip():
+        raise ValueError(f"{value!r}: a filter value cannot start or end with white space")
     if ";" in value or "==" in value:
         raise ValueError(f"a filter value cannot contain ';' or '==': {value!r}")
     if "%" in value or "*" in value[:-1]:

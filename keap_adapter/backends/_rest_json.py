@@ -90,11 +90,15 @@ def contact_body(fields: dict[str, Any], custom_ids: dict[str, str]) -> dict[str
     return body
 
 
+class UnknownCustomField(ValueError):
+    """A write names a custom field the account does not have."""
+
+
 def _custom_value(ids: dict[str, str], name: str, value: Any) -> dict[str, Any]:
     # A field read back under its bare id (not in the model when read) is written by id.
     field_id = ids.get(name) or (name if name in ids.values() or name.isdigit() else None)
     if field_id is None:
-        raise ValueError(f"unknown custom field {name!r}; Keap has: {sorted(ids)}")
+        raise UnknownCustomField(f"unknown custom field {name!r}; Keap has: {sorted(ids)}")
     return {"id": field_id, "content": _custom_content(value)}
 
 
@@ -255,13 +259,18 @@ def applied_tags(data: dict[str, Any]) -> list[Tag]:
 
 
 def apply_results(data: dict[str, Any]) -> dict[str, str]:
-    """``ApplyTagsResponse`` -> {contact id string: status}."""
-    return {str(k): str(v) for k, v in (data.get("results") or {}).items()}
+    """``ApplyTagsResponse`` -> {contact id string: status}; a ``TypeError`` (read by the
+    codec as a misfit answer) unless ``results`` is an object of strings."""
+    results = data.get("results") or {}
+    if not isinstance(results, dict) or not all(isinstance(v, str) for v in results.values()):
+        raise TypeError("results is not an object of status strings")
+    return {str(k): v for k, v in results.items()}
 
 
 # applyTags' ``results`` maps each contact id to a status string whose values Keap does not
 # document; these are read as "the contact now has the tag".
-_APPLIED = ("SUCCESS", "DUPLICATE", "ALREADY_APPLIED", "ALREADY_EXISTS")
+_APPLIED = frozenset({"SUCCESS", "DUPLICATE", "ALREADY_APPLIED", "ALREADY_EXISTS"})
+_MISSING = frozenset({"NOT_FOUND", "CONTACT_NOT_FOUND", "NOTFOUND"})
 
 
 def apply_outcome(status: str | None) -> TagOutcome:
@@ -269,9 +278,9 @@ def apply_outcome(status: str | None) -> TagOutcome:
     if status is None:
         return TagOutcome.UNREPORTED
     word = status.strip().upper()
-    if word.startswith(_APPLIED):
+    if word in _APPLIED:  # whole words only: "SUCCESSFULLY_FAILED" is no success
         return TagOutcome.SUCCESS
-    if "NOT_FOUND" in word or "NOTFOUND" in word:
+    if word in _MISSING:
         return TagOutcome.NOT_FOUND
     return TagOutcome.FAILED
 

@@ -14,7 +14,13 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import ValidationError
 
-from .._exceptions import APIError, RateLimitError, ResponseValidationError, error_class_for_status
+from .._exceptions import (
+    APIError,
+    BadRequestError,
+    RateLimitError,
+    ResponseValidationError,
+    error_class_for_status,
+)
 from .._models import (
     ApplyResult,
     Contact,
@@ -118,7 +124,11 @@ class RestBackend(RestSurroundings, Backend):
         ids: dict[str, str] = {}
         if fields.get("custom_fields"):
             ids = yield from self._custom_field_ids(op, unless_known=set(fields["custom_fields"]))
-        return wire.contact_body(fields, ids)
+        try:
+            return wire.contact_body(fields, ids)
+        except wire.UnknownCustomField as exc:
+            # What XML-RPC answers for the same write ([NoFieldFound]): the same error type.
+            raise BadRequestError(str(exc), operation=op, backend=self.name) from None
 
     # -- contacts -------------------------------------------------------------------------
 
@@ -282,7 +292,8 @@ class RestBackend(RestSurroundings, Backend):
     def apply_tag(self, tag_id: int, contact_ids: list[int]) -> Flow[ApplyResult]:
         outcomes: dict[int, TagOutcome] = {}
         messages: dict[int, str] = {}
-        with keeping_partial(lambda: ApplyResult(tag_id=tag_id, outcomes=outcomes)):
+        done = lambda: ApplyResult(tag_id=tag_id, outcomes=outcomes, messages=messages)  # noqa: E731
+        with keeping_partial(done):
             for chunk in self._chunks(contact_ids):
                 call = self._tag_call("tags.apply", tag_id, "applyTags", chunk)
                 data = yield from self._object(call)

@@ -280,8 +280,10 @@ class XmlRpcBackend(XmlRpcSurroundings, Backend):
     def _name_free(self, operation: str, name: str, tag_id: int | None) -> Flow[None]:
         """``ConflictError`` when another tag has ``name`` (ignoring case), as REST v2's
         409: Keap's REST v2 spec calls tag names unique, and XML-RPC does not check them."""
-        found = yield from self._query(
-            operation, "ContactGroup", {"GroupName": name}, ["Id", "GroupName"], limit=1000, page=0
+        # Every page: a name holding Keap's '%' wildcard can match more than one page of tags.
+        query = {"GroupName": name}
+        found = yield from self._all_rows(
+            operation, "ContactGroup", query, ["Id", "GroupName"], "Id"
         )
         for row in found:
             same = str(row.get("GroupName", "")).casefold() == name.casefold()
@@ -303,7 +305,8 @@ class XmlRpcBackend(XmlRpcSurroundings, Backend):
         ``None`` clears: an empty description, category 0 (Keap's "no category").
         """
         op = "tags.update"
-        if "name" in changes:
+        if "name" in changes:  # a missing tag is NotFoundError first, as on REST
+            yield from self._load_tag(op, tag_id)
             yield from self._name_free(op, changes["name"], tag_id)
         empty = {"name": "", "description": "", "category_id": 0}
         columns = {"name": "GroupName", "description": "GroupDescription"}

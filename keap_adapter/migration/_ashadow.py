@@ -41,6 +41,12 @@ class AsyncShadow(_ShadowBase["AsyncKeapClient"]):
     sides are read to the end on the first ``__anext__``.
     """
 
+    @staticmethod
+    def _client_type() -> type:
+        from .._client import AsyncKeapClient  # noqa: PLC0415 - as Shadow's
+
+        return AsyncKeapClient
+
     @cached_property
     def contacts(self) -> AsyncContacts:
         """Contact reads, shadowed; contact writes, on the control only."""

@@ -182,11 +182,24 @@ class _ShadowBase(Generic[C]):
         raise_on_mismatch: bool = False,
         random: Callable[[], float] = _random.random,
     ) -> None:
+        wanted = self._client_type()
+        for side, client in (("control", control), ("candidate", candidate)):
+            if not isinstance(client, wanted):
+                raise TypeError(
+                    f"{type(self).__name__} runs {wanted.__name__}s; the {side} is a "
+                    f"{type(client).__name__}"
+                )
         self.control: C = control
         self.candidate: C = candidate
         secrets = tuple(s for c in (control, candidate) if (s := c._settings.api_key))
         path = None if report is None else Path(report)
         self._recorder = _Recorder(sample_rate, publish, path, raise_on_mismatch, random, secrets)
+
+    @staticmethod
+    def _client_type() -> type:
+        from .._client import KeapClient  # noqa: PLC0415 - the client imports nothing of this
+
+        return KeapClient
 
     @property
     def stats(self) -> ShadowStats:

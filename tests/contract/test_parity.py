@@ -171,3 +171,47 @@ def test_upsert_match_is_keyword_only_and_checked(client: ka.KeapClient) -> None
     with pytest.raises(ValueError, match="match must be one of"):
         client.contacts.upsert(new, match="phone")  # type: ignore[arg-type]
     assert client.contacts.upsert(new, match="email").created
+
+
+# --- found by review: each once differed between the backends
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c: c.contacts.get(2**31),
+        lambda c: c.tags.apply(1, [2**31]),
+        lambda c: c.contacts.create({"phone_numbers": [{"number": ""}]}),
+        lambda c: c.contacts.create({"phone_numbers": [{"number": " "}]}),
+        lambda c: c.contacts.create({"addresses": [{}]}),
+        lambda c: c.contacts.create({"addresses": [{"line1": ""}]}),
+        lambda c: c.contacts.list(given_name="Ada "),
+        lambda c: c.contacts.list(given_name=b"Ada"),
+    ],
+)
+def test_more_bad_input_is_refused_before_sending(
+    client: ka.KeapClient, transport: Sent, call: Any
+) -> None:
+    before = len(transport.requests)
+    with pytest.raises(ValueError):  # noqa: PT011 - each has its own message
+        call(client)
+    assert len(transport.requests) == before
+
+
+def test_an_unknown_custom_field_is_a_bad_request(client: ka.KeapClient) -> None:
+    with pytest.raises(ka.BadRequestError, match=r"contacts\.create.*Nope"):
+        client.contacts.create(ka.NewContact(email="c@example.com", custom_fields={"Nope": "x"}))
+
+
+def test_a_wildcard_tag_name_is_compared_exactly(client: ka.KeapClient) -> None:
+    client.tags.create("Z%")
+    client.tags.create("Za")  # what '%' matches as a wildcard: no conflict
+    with pytest.raises(ka.ConflictError, match=r"tags\.create"):
+        client.tags.create("z%")
+    assert sorted(t.name for t in client.tags.list()) == ["Z%", "Za"]
+
+
+def test_renaming_a_missing_tag_is_not_found_first(client: ka.KeapClient) -> None:
+    client.tags.create("Taken")
+    with pytest.raises(ka.NotFoundError, match=r"tags\.update"):
+        client.tags.update(999_999, {"name": "Taken"})

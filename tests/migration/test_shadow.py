@@ -460,3 +460,12 @@ def test_async_shadow_runs_the_async_resources(fake: FakeKeap) -> None:
         return [o.operation for o in seen if o.matched]
 
     assert asyncio.run(run()) == ["contacts.custom_field_names", "tags.list"]
+
+
+def test_a_shadow_refuses_clients_of_the_other_flavour(fake: FakeKeap) -> None:
+    sync = _client(fake, "rest")
+    other = ka.AsyncKeapClient("rest", fake.api_key, transport=fake.transport)
+    with pytest.raises(TypeError, match="Shadow runs KeapClients; the control is a Async"):
+        Shadow(other, sync)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="runs AsyncKeapClients; the candidate is a KeapClient"):
+        AsyncShadow(other, sync)  # type: ignore[arg-type]

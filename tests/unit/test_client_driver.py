@@ -327,3 +327,13 @@ def test_lookups_that_would_mean_different_things_per_backend_are_refused(
     with pytest.raises(ValueError, match=message):
         call(client_for(script))
     assert script.requests == []
+
+
+def test_a_misfit_answer_quoting_the_key_never_shows_it() -> None:
+    key = "KeapAK-echoed-secret"
+    echo = httpx.MockTransport(lambda request: httpx.Response(200, json={"id": key}))
+    for backend in ("rest", "xmlrpc"):
+        client = ka.KeapClient(backend, key, transport=echo)
+        with client, pytest.raises(ka.KeapError) as caught:
+            client.tags.get(3)
+        assert key not in str(caught.value) and key not in repr(caught.value.args)

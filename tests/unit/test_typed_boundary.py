@@ -40,3 +40,21 @@ def test_a_misspelt_option_or_match_fails_type_checking(tmp_path: Path) -> None:
     assert 'Unexpected keyword argument "timout"' in out
     assert 'Argument "match" to "upsert"' in out
     assert '"pagesize"' in out
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"page_size": True},
+        {"page_size": 2.5},
+        {"timeout": "30"},
+        {"timeout": None},
+        {"timeout": float("nan")},
+        {"timeout": float("inf")},
+        {"max_retries": 2.5},
+        {"tag_chunk_size": 0.5},
+    ],
+)
+def test_option_types_are_checked_before_anything_is_sent(options: dict[str, object]) -> None:
+    with pytest.raises(ka.ConfigurationError):
+        ka.KeapClient("rest", "k", **options)  # type: ignore[arg-type]
