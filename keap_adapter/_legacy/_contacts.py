@@ -17,14 +17,14 @@ from .._xmlrpc_server._faults import no_field, not_found
 from .._xmlrpc_server._schema import CONTACT_SCHEMA
 from .._xmlrpc_server._services import Contacts
 from .._xmlrpc_server._table import Table
+from .._xmlrpc_server._values import contact_values
 from ..backends._fields import (
-    ADDRESSES,
-    BIRTHDAY,
+    COLUMN_FIELD,
     CONTACT_FIELDS,
-    EMAILS,
-    PHONES,
+    DATES,
+    IDS,
     READ_ONLY,
-    SCALARS,
+    UNMODELLED,
     WRITABLE,
     from_struct,
     full_struct,
@@ -33,26 +33,8 @@ from ._faults import unmodelled_field
 from ._table import Context, Row, rows_by_id
 from ._values import prefix_filter
 
-# Contact fields Keap has (its Contact table, as novaksolutions/infusionsoft-php-sdk
-# generated it) that the facade does not model: a call naming one cannot be answered
-# truthfully, so it faults instead of pretending the field is empty.
-UNMODELLED = frozenset((
-    "Nickname", "Title", "Suffix", "CompanyID", "AccountId", "Fax1", "Fax2", "Fax1Type",
-    "Fax2Type", "ZipFour1", "Address1Type", "ZipFour2", "Address2Type", "ZipFour3",
-    "Address3Type", "Anniversary", "SpouseName", "Website", "TimeZone", "Language",
-    "ContactType", "ContactNotes", "OwnerID", "Leadsource", "LeadSourceId", "ReferralCode",
-    "AssistantName", "AssistantPhone", "BillingInformation", "Username", "Password",
-    "Validated", "CreatedBy", "LastUpdatedBy",
-))  # fmt: skip
-# Which model field each writable column belongs to.
-_OWNER: dict[str, str] = {
-    **{column: name for name, column in SCALARS.items()},
-    **dict.fromkeys(EMAILS.values(), "email_addresses"),
-    **{f"{p}{s}": "phone_numbers" for p in PHONES.values() for s in ("", "Ext", "Type")},
-    **{column: "addresses" for row in ADDRESSES.values() for column in row},
-    BIRTHDAY: "birth_date",
-}
-_SLOT_FIELDS = frozenset({"email_addresses", "phone_numbers", "addresses"})
+# Model fields whose columns are slots of one list: writing one slot rewrites the list.
+_SLOT_FIELDS = frozenset({"email_addresses", "phone_numbers", "fax_numbers", "addresses"})
 # Keap's dupCheckType -> the facade's upsert ``match`` (type-checked against it).
 DUP_CHECKS: dict[str, Literal["email", "email_and_name", "email_and_name_and_company"]] = {
     "Email": "email",
@@ -67,8 +49,21 @@ def contact_row(contact: Contact) -> Row:
 
 
 def _unknown(table: str, name: Any) -> Fault:
-    """A real Keap column the facade does not model is ``[NotTranslated]``, not missing."""
-    return unmodelled_field(table, name) if name in UNMODELLED else no_field(table, name)
+    """A real Keap column REST v2 has no field for is ``[NotTranslated]`` (naming what to
+    use instead), not missing: the shim cannot answer it truthfully, so it does not try."""
+    if name in UNMODELLED:
+        return unmodelled_field(table, name, UNMODELLED[name])
+    return no_field(table, name)
+
+
+def _accept(struct: Row) -> Row:
+    """A struct to write, as the facade's columns keep it. A column the facade only reads
+    (``AccountId``: Keap's XML-RPC writes it, REST v2's requests have no field for it) is
+    ``[NotTranslated]``; the ones Keap itself keeps were refused as read-only already."""
+    for name in struct:
+        if name in READ_ONLY:
+            raise unmodelled_field("Contact", name, f"REST v2 only reads {READ_ONLY[name]}")
+    return contact_values(struct, dates=DATES.values(), ints=IDS.values())
 
 
 # ----------------------------------------------------------------------------- writes
@@ -87,7 +82,7 @@ def _update_for(ctx: Context, contact_id: int, given: Row) -> ContactUpdate:
     phone, say) when it is set, so a struct naming one slot is first merged into the
     contact's current slots; that costs one read.
     """
-    touched = {_OWNER[c] for c in given if not c.startswith("_")}
+    touched = {COLUMN_FIELD[c] for c in given if not c.startswith("_")}
     columns = given
     if touched & _SLOT_FIELDS:
         current = contact_row(ctx.client.contacts.get(contact_id))
@@ -144,8 +139,9 @@ def _rows(ctx: Context, query: Row, _touched: frozenset[str]) -> list[Row]:
     return [contact_row(c) for c in found]
 
 
-# Keap's Contact schema, except that a column the facade does not model is NotTranslated.
-_SCHEMA = replace(CONTACT_SCHEMA, unknown=_unknown)
+# Keap's Contact schema over the facade's column table: a column REST v2 has no field for
+# is NotTranslated, and dates and ids are the facade's.
+_SCHEMA = replace(CONTACT_SCHEMA, unknown=_unknown, accept=_accept)
 CONTACT: Table[Context] = Table(
     _SCHEMA, _rows, fields=_fields, load=load_contact, add=_add, update=_update, delete=_delete
 )

@@ -53,13 +53,20 @@ def not_translated(method: str, table: str | None = None, why: str = "") -> Faul
     )
 
 
+# What writes a read-only table instead, per table.
+_WRITTEN_WITH = {
+    "ContactGroupAssign": "tags are applied with ContactService.addToGroup / removeFromGroup",
+    "DataFormField": "custom fields are added with DataService.addCustomField",
+}
+
+
 def read_only_table(method: str, table: str) -> Fault:
     """Keap's refusal to write a read-only table, naming what to use instead."""
     operation = method.rsplit(".", 1)[-1]
+    instead = _WRITTEN_WITH.get(table, "Keap writes it itself")
     return fault(
         "NoTableAccess",
-        f"Access denied to table {table} for {operation} (read-only; tags are applied with "
-        f"ContactService.addToGroup / removeFromGroup; in REST v2: "
+        f"Access denied to table {table} for {operation} (read-only; {instead}; in REST v2: "
         f"{rest_alternative(method, table)})",
     )
 
@@ -101,10 +108,11 @@ def _value_message(exc: ValueError) -> str:
     return str(exc)
 
 
-def unmodelled_field(table: str, name: str, rest: str = "GET /rest/v2/contacts/{id}") -> Fault:
-    """A real Keap field the facade does not model, so the shim can neither read nor write it."""
+def unmodelled_field(table: str, name: str, instead: str) -> Fault:
+    """A real Keap field the shim cannot read or write through the facade; ``instead`` says
+    why, and what REST v2 has in its place."""
     return Fault(
         NOT_TRANSLATED_CODE,
-        f"[{NOT_TRANSLATED_TAG}]{table}.{name} is not translated by keap_adapter's legacy shim "
-        f"(the facade does not model this field); in REST v2: {rest}",
+        f"[{NOT_TRANSLATED_TAG}]{table}.{name} is not translated by keap_adapter's legacy "
+        f"shim: {instead}",
     )

@@ -30,6 +30,10 @@ class Context:
             self._custom = frozenset(f"_{n}" for n in names)
         return self._custom
 
+    def forget_custom_fields(self) -> None:
+        """Read the custom field names again next time (a field was just added)."""
+        self._custom = None
+
 
 def rows_by_id(ctx: Context, query: Row, load: Callable[[Context, int], Row]) -> list[Row] | None:
     """For a query naming one ``Id`` exactly, that row (or none) with one load; else ``None``."""

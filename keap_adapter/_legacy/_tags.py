@@ -81,7 +81,10 @@ TAGS: Table[Context] = Table(
 
 # -------------------------------------------------------------------- ContactGroupAssign
 
-_APPLIED_AT = "applied_time in GET /rest/v2/contacts/{id}/tags"
+_APPLIED_AT = (
+    "the facade does not read when a tag was applied; in REST v2: applied_time in "
+    "GET /rest/v2/contacts/{id}/tags"
+)
 
 
 def _joined(ctx: Context, contact_id: int) -> Row:

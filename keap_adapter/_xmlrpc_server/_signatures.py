@@ -3,8 +3,9 @@
 Exact types, so ``True`` is no int and ``"12"`` no id, and a wrong call gets Keap's
 ``No method matching arguments: java.lang.String, ...`` fault with faultCode 0, as users
 reported it (nateleavitt/infusionsoft#76, infusionsoft/API-Sample-Code#6). Parameter lists
-follow Keap's XML-RPC docs (ContactService, DataService; the official PHP SDK's
-``Api/DataService.php`` for ``count``).
+follow Keap's XML-RPC docs (ContactService, DataService, APIEmailService; the official PHP
+SDK's ``Api/DataService.php`` for ``count``, ``addCustomField`` and ``updateCustomField``,
+``Api/APIEmailService.php`` for the opt-in methods).
 """
 
 from __future__ import annotations
@@ -33,7 +34,19 @@ SIGNATURES: dict[str, tuple[tuple[type, ...], ...]] = {
         (STR, STR, INT, INT, STR, STR, ARRAY),
         (STR, STR, INT, INT, STR, INT, ARRAY),
     ),
+    # addCustomField(key, context, displayName, dataType, groupId) -> the new field's id;
+    # updateCustomField(key, customFieldId, values) -> boolean.
+    "DataService.addCustomField": ((STR, STR, STR, STR, INT),),
+    "DataService.updateCustomField": ((STR, INT, STRUCT),),
+    "APIEmailService.getOptStatus": ((STR, STR),),
+    "APIEmailService.optIn": ((STR, STR, STR),),
+    "APIEmailService.optOut": ((STR, STR, STR),),
 }
+# The DataService methods whose second parameter (after the key) is a table name.
+TABLE_METHODS = frozenset(
+    f"DataService.{name}"
+    for name in ("add", "load", "update", "delete", "query", "count", "findByField")
+)
 _JAVA_TYPES = {
     str: "java.lang.String",
     int: "java.lang.Integer",
@@ -62,8 +75,9 @@ def check_signature(method: str, params: tuple[Any, ...]) -> None:
 
 
 def split_call(method: str, params: tuple[Any, ...]) -> tuple[Any, str | None, tuple[Any, ...]]:
-    """Check ``params`` against ``method``; its key, its table (DataService) and the rest."""
+    """Check ``params`` against ``method``; its key, its table (DataService's table
+    methods) and the rest."""
     check_signature(method, params)
-    if method.startswith("DataService."):
+    if method in TABLE_METHODS:
         return params[0], params[1], params[2:]
     return params[0], None, params[1:]

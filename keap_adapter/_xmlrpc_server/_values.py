@@ -9,7 +9,7 @@ holds only the requested fields that have a value (the recorded 2015 answers in
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -113,14 +113,23 @@ def pick_all(rows: Sequence[Row], fields: Iterable[Any]) -> list[Row]:
     return [pick(row, wanted) for row in rows]
 
 
-def contact_values(struct: Row) -> Row:
-    """A Contact struct to write, as Keap's columns keep it; a fault for what it refuses."""
-    return {name: _contact_value(name, value) for name, value in struct.items()}
+def contact_values(
+    struct: Row, *, dates: Collection[str] = ("Birthday",), ints: Collection[str] = ()
+) -> Row:
+    """A Contact struct to write, as Keap's columns keep it; a fault for what it refuses.
+
+    Which columns hold dates and ids is each server's own column table (``dates``,
+    ``ints``): the fake keeps its own and the shim the facade's, so the two can disagree
+    where one of them is wrong.
+    """
+    return {name: _contact_value(name, value, dates, ints) for name, value in struct.items()}
 
 
-def _contact_value(name: str, value: Any) -> Any:
-    if name == "Birthday":
-        return _birthday(value)
+def _contact_value(name: str, value: Any, dates: Collection[str], ints: Collection[str]) -> Any:
+    if name in dates:
+        return _date(name, value)
+    if name in ints:
+        return _record_id(name, value)
     if name.startswith("_") or isinstance(value, str):
         return value
     if type(value) in (int, float):  # Keap stores numbers given for text columns as text
@@ -128,7 +137,15 @@ def _contact_value(name: str, value: Any) -> Any:
     raise invalid(f"Invalid value for Contact.{name}")
 
 
-def _birthday(value: Any) -> Any:
+def _record_id(name: str, value: Any) -> int:
+    # An id column takes an int, and 0 is Keap's "none" (as GroupCategoryId 0); its Java
+    # side takes no "7" for 7, as for ContactGroup.GroupCategoryId.
+    if type(value) is not int or value < 0:
+        raise invalid(f"Invalid value for Contact.{name}")
+    return value
+
+
+def _date(name: str, value: Any) -> Any:
     if isinstance(value, datetime) or value == "":
         return value
     for form in _DATE_FORMATS if isinstance(value, str) else ():
@@ -136,4 +153,4 @@ def _birthday(value: Any) -> Any:
             return datetime.strptime(value, form)
         except ValueError:
             continue
-    raise invalid(f"Invalid date for Contact.Birthday: {value!r}")
+    raise invalid(f"Invalid date for Contact.{name}: {value!r}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SHUTDOWN_DATE = "2026-12-31"
-TABLES = ("Contact", "ContactGroup", "ContactGroupAssign")
+TABLES = ("Contact", "ContactGroup", "ContactGroupAssign", "ContactGroupCategory", "DataFormField")
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,12 @@ def _row(method: str, facade: str | None, rest: str, *, table: str | None = None
     return LegacyMethod(method, table, facade, rest, shim)
 
 
-_C, _G, _A = TABLES
+_C, _G, _A, _K, _F = TABLES
+_CATEGORIES, _CATEGORY = "/rest/v2/tags/categories", "/rest/v2/tags/categories/{id}"
+_MODEL, _CUSTOM_FIELDS = "GET /rest/v2/contacts/model", "/rest/v2/contacts/model/customFields"
+_EMAIL_STATUS = "/rest/v2/emailAddresses/{email}/status"
+# REST v2 has PATCH .../customFields/{id} for notes, tasks, orders...; not for contacts.
+_NO_FIELD_UPDATE = "(none: REST v2 cannot change a contact custom field's label or options)"
 METHODS: tuple[LegacyMethod, ...] = (
     _row("ContactService.add", "contacts.create", "POST /rest/v2/contacts"),
     _row(
@@ -110,6 +115,38 @@ METHODS: tuple[LegacyMethod, ...] = (
         table=_A,
         shim=False,
     ),
+    # Tag categories (REST v2's TagCategory).
+    _row("DataService.add", "tags.categories.create", f"POST {_CATEGORIES}", table=_K),
+    _row("DataService.load", "tags.categories.get", f"GET {_CATEGORY}", table=_K),
+    _row("DataService.update", "tags.categories.update", f"PATCH {_CATEGORY}", table=_K),
+    _row("DataService.delete", "tags.categories.delete", f"DELETE {_CATEGORY}", table=_K),
+    _row("DataService.query", "tags.categories.list", f"GET {_CATEGORIES}", table=_K),
+    _row("DataService.count", "tags.categories.list", f"GET {_CATEGORIES}", table=_K),
+    _row("DataService.findByField", "tags.categories.list", f"GET {_CATEGORIES}", table=_K),
+    # Contact custom field definitions: read as DataFormField, made with addCustomField.
+    _row("DataService.load", "contacts.custom_fields.list", _MODEL, table=_F),
+    _row("DataService.query", "contacts.custom_fields.list", _MODEL, table=_F),
+    _row("DataService.count", "contacts.custom_fields.list", _MODEL, table=_F),
+    _row("DataService.findByField", "contacts.custom_fields.list", _MODEL, table=_F),
+    _row("DataService.addCustomField", "contacts.custom_fields.create", f"POST {_CUSTOM_FIELDS}"),
+    _row("DataService.updateCustomField", None, _NO_FIELD_UPDATE, shim=False),
+    _row(
+        "DataService.add",
+        "contacts.custom_fields.create",
+        f"POST {_CUSTOM_FIELDS}",
+        table=_F,
+        shim=False,
+    ),
+    _row("DataService.update", None, _NO_FIELD_UPDATE, table=_F, shim=False),
+    _row("DataService.delete", None, f"DELETE {_CUSTOM_FIELDS}/{{id}}", table=_F, shim=False),
+    _row("DataService.query", None, f"GET {_CUSTOM_FIELDS}/tabs", table="DataFormTab", shim=False),
+    _row(
+        "DataService.query", None, f"GET {_CUSTOM_FIELDS}/groups", table="DataFormGroup", shim=False
+    ),
+    # Email opt-in status.
+    _row("APIEmailService.getOptStatus", "contacts.email_status", f"GET {_EMAIL_STATUS}"),
+    _row("APIEmailService.optIn", "contacts.opt_in", f"PATCH {_EMAIL_STATUS}"),
+    _row("APIEmailService.optOut", "contacts.opt_out", f"PATCH {_EMAIL_STATUS}"),
     # Known methods the shim does not translate, with where they went in REST v2.
     _row("ContactService.merge", None, "POST /rest/v2/contacts:merge", shim=False),
     _row("ContactService.linkContacts", None, "POST /rest/v2/contacts:link", shim=False),
@@ -124,19 +161,6 @@ METHODS: tuple[LegacyMethod, ...] = (
         None,
         "POST /rest/v2/campaigns/{campaign_id}/sequences/{sequence_id}:removeContacts",
         shim=False,
-    ),
-    _row("APIEmailService.optIn", None, "PATCH /rest/v2/emailAddresses/{email}/status", shim=False),
-    _row(
-        "APIEmailService.optOut", None, "PATCH /rest/v2/emailAddresses/{email}/status", shim=False
-    ),
-    _row(
-        "APIEmailService.getOptStatus",
-        None,
-        "GET /rest/v2/emailAddresses/{email}/status",
-        shim=False,
-    ),
-    _row(
-        "DataService.addCustomField", None, "POST /rest/v2/contacts/model/customFields", shim=False
     ),
 )
 

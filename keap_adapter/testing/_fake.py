@@ -85,6 +85,12 @@ class FakeKeap:
         with self._lock:
             return self.store.add_custom_field(name, field_type)
 
+    def set_email_status(self, email: str, status: str) -> None:
+        """Give an address a REST v2 status only its owner can give it (``CONFIRMED``,
+        ``LIST_UNSUBSCRIBE``...): what a test needs that no API call can do."""
+        with self._lock:
+            self.store.set_email_status(email, status)
+
     def fail(
         self,
         status: int,

@@ -10,7 +10,11 @@ damonvjanis/infusionsoft (``schemas/xml/contact.ex``: address 1 = billing, 2 = s
 3 = other), and REST v2's ``Contact`` schema for the canonical side.
 
 Each column is one row: its XML-RPC name, where it lives in the store's canonical
-(REST v2 shaped) contact record, and its kind. A new column is one more row.
+(REST v2 shaped) contact record, and its kind. A new column is one more row. The canonical
+keys are REST v2's names, except that REST's ``company {id, company_name}`` is kept as
+``company_id`` and ``company_name``; columns REST v2 has no field for (``ContactNotes``,
+``Username``...) are kept under keys REST never reads, so the XML-RPC face stores them as
+Keap does while the REST face, like Keap's, cannot see them.
 """
 
 from __future__ import annotations
@@ -22,8 +26,10 @@ from .._xmlrpc_server._values import empty
 from ._fake_dates import midnight, to_eastern
 
 Row = dict[str, Any]
-Kind = Literal["text", "date", "stamp", "id", "tags"]
-READ_ONLY_KINDS = frozenset({"stamp", "id", "tags"})
+# text; int: an id column (0 is Keap's "none"); date: a dateTime at midnight; and the
+# read-only kinds: stamp (a time Keap keeps), id, tags (Groups), ref (an id Keap keeps).
+Kind = Literal["text", "int", "date", "stamp", "id", "tags", "ref"]
+READ_ONLY_KINDS = frozenset({"stamp", "id", "tags", "ref"})
 
 
 class Column(NamedTuple):
@@ -42,12 +48,41 @@ CONTACT_COLUMNS: tuple[Column, ...] = (
     Column("Groups", "tag_ids", kind="tags"),  # comma-separated tag ids
     Column("DateCreated", "create_time", kind="stamp"),
     Column("LastUpdated", "update_time", kind="stamp"),
+    Column("CreatedBy", "created_by", kind="ref"),
+    Column("LastUpdatedBy", "last_updated_by", kind="ref"),
+    Column("Validated", "xmlrpc_validated", kind="ref"),  # no REST v2 field
+    Column("Title", "prefix"),
     Column("FirstName", "given_name"),
     Column("MiddleName", "middle_name"),
     Column("LastName", "family_name"),
+    Column("Suffix", "suffix"),
+    Column("Nickname", "preferred_name"),
     Column("Company", "company_name"),
+    Column("CompanyID", "company_id", kind="int"),
+    # Writable over XML-RPC (Keap's read-only list leaves it out); REST v2 only reads it.
+    Column("AccountId", "account_id", kind="int"),
     Column("JobTitle", "job_title"),
     Column("Birthday", "birth_date", kind="date"),
+    Column("Anniversary", "anniversary_date", kind="date"),
+    Column("SpouseName", "spouse_name"),
+    Column("Website", "website"),
+    Column("TimeZone", "time_zone"),
+    Column("Language", "preferred_locale"),
+    Column("ContactType", "contact_type"),
+    Column("OwnerID", "owner_id", kind="int"),
+    Column("LeadSourceId", "leadsource_id", kind="int"),
+    Column("ReferralCode", "referral_code"),
+    Column("AssistantName", "assistant_name"),
+    Column("AssistantPhone", "assistant_phone"),
+    Column("BillingInformation", "billing_information"),
+    # XML-RPC only: REST v2's Contact has no field for these.
+    Column("ContactNotes", "xmlrpc_contact_notes"),
+    Column("Leadsource", "xmlrpc_leadsource"),  # the lead source's name; LeadSourceId its id
+    Column("Username", "xmlrpc_username"),
+    Column("Password", "xmlrpc_password"),
+    Column("Address1Type", "xmlrpc_address1_type"),
+    Column("Address2Type", "xmlrpc_address2_type"),
+    Column("Address3Type", "xmlrpc_address3_type"),
     Column("Email", "email_addresses", "EMAIL1", "email"),
     Column("EmailAddress2", "email_addresses", "EMAIL2", "email"),
     Column("EmailAddress3", "email_addresses", "EMAIL3", "email"),
@@ -66,26 +101,35 @@ CONTACT_COLUMNS: tuple[Column, ...] = (
     Column("Phone5", "phone_numbers", "PHONE5", "number"),
     Column("Phone5Ext", "phone_numbers", "PHONE5", "extension"),
     Column("Phone5Type", "phone_numbers", "PHONE5", "type"),
+    Column("Fax1", "fax_numbers", "FAX1", "number"),
+    Column("Fax1Type", "fax_numbers", "FAX1", "type"),
+    Column("Fax2", "fax_numbers", "FAX2", "number"),
+    Column("Fax2Type", "fax_numbers", "FAX2", "type"),
     Column("StreetAddress1", "addresses", "BILLING", "line1"),
     Column("StreetAddress2", "addresses", "BILLING", "line2"),
     Column("City", "addresses", "BILLING", "locality"),
     Column("State", "addresses", "BILLING", "region"),
     Column("PostalCode", "addresses", "BILLING", "postal_code"),
     Column("Country", "addresses", "BILLING", "country_code"),
+    Column("ZipFour1", "addresses", "BILLING", "zip_four"),
     Column("Address2Street1", "addresses", "SHIPPING", "line1"),
     Column("Address2Street2", "addresses", "SHIPPING", "line2"),
     Column("City2", "addresses", "SHIPPING", "locality"),
     Column("State2", "addresses", "SHIPPING", "region"),
     Column("PostalCode2", "addresses", "SHIPPING", "postal_code"),
     Column("Country2", "addresses", "SHIPPING", "country_code"),
+    Column("ZipFour2", "addresses", "SHIPPING", "zip_four"),
     Column("Address3Street1", "addresses", "OTHER", "line1"),
     Column("Address3Street2", "addresses", "OTHER", "line2"),
     Column("City3", "addresses", "OTHER", "locality"),
     Column("State3", "addresses", "OTHER", "region"),
     Column("PostalCode3", "addresses", "OTHER", "postal_code"),
     Column("Country3", "addresses", "OTHER", "country_code"),
+    Column("ZipFour3", "addresses", "OTHER", "zip_four"),
 )
 COLUMNS: dict[str, Column] = {c.name: c for c in CONTACT_COLUMNS}
+DATE_COLUMNS = frozenset(c.name for c in CONTACT_COLUMNS if c.kind == "date")
+INT_COLUMNS = frozenset(c.name for c in CONTACT_COLUMNS if c.kind == "int")
 # Canonical keys a struct can write (custom fields, ``_Name``, go to ``custom_fields``).
 WRITABLE_KEYS = (
     *dict.fromkeys(c.key for c in CONTACT_COLUMNS if c.kind not in READ_ONLY_KINDS),
@@ -93,7 +137,7 @@ WRITABLE_KEYS = (
 )
 # REST v2 has no email without an address nor phone without a number, so a slot missing
 # its main part holds nothing the REST face could answer.
-_MAIN_PART = {"email_addresses": "email", "phone_numbers": "number"}
+_MAIN_PART = {"email_addresses": "email", "phone_numbers": "number", "fax_numbers": "number"}
 
 
 def _slot_order() -> dict[str, list[str]]:
@@ -130,7 +174,7 @@ def _read(contact: Row, column: Column) -> Any:
 
 
 def _wire(column: Column, value: Any) -> Any:
-    if value is None or column.kind in ("text", "id"):
+    if value is None or column.kind in ("text", "id", "int", "ref"):
         return value
     if column.kind == "date":
         return midnight(value)
@@ -173,7 +217,7 @@ def _write_custom(record: Row, name: str, value: Any) -> None:
 
 
 def _stored(column: Column, value: Any) -> Any:
-    if empty(value):
+    if empty(value) or (column.kind == "int" and value == 0):  # 0 is Keap's "none"
         return None
     return value.date() if column.kind == "date" else value  # Birthday is a plain date
 

@@ -1,7 +1,8 @@
 """The REST v2 face of FakeKeap: routes, paging, filters and Keap's ``Error`` bodies.
 
-The JSON shapes themselves live in ``_fake_rest_json``; this module decides what each
-route does to the store.
+The JSON shapes themselves live in ``_fake_rest_json``, and the routes for tag categories,
+custom field definitions and email status in ``_fake_rest_more``; this module decides what
+each contact and tag route does to the store.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from ._fake_rest_json import (
     tag_fields,
     tag_json,
 )
+from ._fake_rest_more import SURROUNDING_ROUTES
 from ._fake_rest_query import (
     conditions,
     contact_values,
@@ -60,9 +62,9 @@ _NEEDS_CONTACT_POINT = (
 )
 
 
-def error_response(status: int, message: str) -> httpx.Response:
+def error_response(status: int, message: str, reason: str | None = None) -> httpx.Response:
     """Keap's v2 ``Error`` body: ``{code, message, status, details}``."""
-    name = _STATUS_NAMES.get(status) or httpx.codes.get_reason_phrase(status).upper()
+    name = reason or _STATUS_NAMES.get(status) or httpx.codes.get_reason_phrase(status).upper()
     body = {"code": status, "message": message, "status": name.replace(" ", "_"), "details": []}
     return httpx.Response(status, json=body)
 
@@ -81,10 +83,17 @@ def failure_response(failure: Failure) -> httpx.Response:
 
 
 @dataclass(frozen=True)
-class _Call:
+class Call:
+    """One request to a route: the store, the request, and the path's captured parts."""
+
     store: Store
     request: httpx.Request
-    ids: tuple[int, ...]
+    parts: tuple[str, ...]
+
+    @property
+    def ids(self) -> tuple[int, ...]:
+        """The numeric path parts (``tags/{id}``...) as ints."""
+        return tuple(int(p) for p in self.parts if p.isdigit())
 
     def param(self, name: str) -> str | None:
         value: str | None = self.request.url.params.get(name)
@@ -115,9 +124,9 @@ def handle(store: Store, request: httpx.Request, resource: str) -> httpx.Respons
             response.headers["Allow"] = ", ".join(methods)
             return response
         try:
-            return handler(_Call(store, request, tuple(int(g) for g in match.groups())))
+            return handler(Call(store, request, match.groups()))
         except RestError as exc:
-            return error_response(exc.status, exc.message)
+            return error_response(exc.status, exc.message, exc.reason)
     return error_response(404, f"No route for {request.method} /rest/v2/{resource}")
 
 
@@ -125,7 +134,7 @@ def _json(status: int, body: dict[str, Any]) -> httpx.Response:
     return httpx.Response(status, json=body)
 
 
-def _fields_param(call: _Call) -> set[str] | None:
+def _fields_param(call: Call) -> set[str] | None:
     fields = call.params("fields")
     unknown = [f for f in fields if f not in CONTACT_FIELD_NAMES]
     if unknown:
@@ -136,14 +145,14 @@ def _fields_param(call: _Call) -> set[str] | None:
 # handlers: contacts
 
 
-def _contact_or_404(call: _Call) -> dict[str, Any]:
+def _contact_or_404(call: Call) -> dict[str, Any]:
     contact = call.store.contact(call.ids[0])
     if contact is None:
         raise RestError(404, f"Contact {call.ids[0]} not found")
     return contact
 
 
-def _list_contacts(call: _Call) -> httpx.Response:
+def _list_contacts(call: Call) -> httpx.Response:
     params = call.request.url.params
     wanted = conditions(params, ("email", "given_name", "family_name"))
     fields = _fields_param(call)
@@ -157,7 +166,7 @@ def _list_contacts(call: _Call) -> httpx.Response:
     return _json(200, {"contacts": found, "next_page_token": token})
 
 
-def _create_contact(call: _Call) -> httpx.Response:
+def _create_contact(call: Call) -> httpx.Response:
     store = call.store
     fields = contact_fields(store, call.body())
     if not any(fields.get(n) for n in ("email_addresses", "phone_numbers", "addresses")):
@@ -172,11 +181,11 @@ def _create_contact(call: _Call) -> httpx.Response:
     return _json(201, contact_json(store, store.create_contact(fields), shape))
 
 
-def _get_contact(call: _Call) -> httpx.Response:
+def _get_contact(call: Call) -> httpx.Response:
     return _json(200, contact_json(call.store, _contact_or_404(call), _fields_param(call)))
 
 
-def _update_contact(call: _Call) -> httpx.Response:
+def _update_contact(call: Call) -> httpx.Response:
     _contact_or_404(call)
     fields = contact_fields(call.store, call.body())
     changes = fields
@@ -186,27 +195,18 @@ def _update_contact(call: _Call) -> httpx.Response:
                 problem = "FakeKeap does not model" if name in CONTACT_FIELD_NAMES else "Invalid"
                 raise RestError(400, f"{problem} update_mask {name!r}")
         # A masked field missing from the body is cleared; unmasked fields are ignored.
-        changes = {MODELLED[n]: fields.get(MODELLED[n]) for n in masks}
+        changes = {key: fields.get(key) for n in masks for key in MODELLED[n]}
     contact = call.store.update_contact(call.ids[0], changes)
     return _json(200, contact_json(call.store, contact, _fields_param(call)))
 
 
-def _delete_contact(call: _Call) -> httpx.Response:
+def _delete_contact(call: Call) -> httpx.Response:
     _contact_or_404(call)
     call.store.delete_contact(call.ids[0])
     return httpx.Response(204)
 
 
-def _contact_model(call: _Call) -> httpx.Response:
-    fields = [
-        {"id": str(f["id"]), "label": f["label"], "field_type": f["field_type"],
-         "field_name": f["name"], "record_type": "CONTACT"}
-        for f in sorted(call.store.custom_fields.values(), key=lambda f: int(f["id"]))
-    ]  # fmt: skip
-    return _json(200, {"custom_fields": fields, "optional_properties": []})
-
-
-def _contact_tags(call: _Call) -> httpx.Response:
+def _contact_tags(call: Call) -> httpx.Response:
     contact_id = int(_contact_or_404(call)["id"])
     conditions(call.request.url.params, ())
     rows = [(t, when) for c, t, when in call.store.assignments() if c == contact_id]
@@ -218,14 +218,14 @@ def _contact_tags(call: _Call) -> httpx.Response:
 # handlers: tags
 
 
-def _tag_or_404(call: _Call) -> dict[str, Any]:
+def _tag_or_404(call: Call) -> dict[str, Any]:
     tag = call.store.tag(call.ids[0])
     if tag is None:
         raise RestError(404, f"Tag {call.ids[0]} not found")
     return tag
 
 
-def _list_tags(call: _Call) -> httpx.Response:
+def _list_tags(call: Call) -> httpx.Response:
     wanted = conditions(call.request.url.params, ("name",))
     tags = [t for t in call.store.all_tags() if all(matches(v, [t["name"]]) for _, v in wanted)]
     chunk, token = page(call.request.url.params, tags, lambda t: int(t["id"]))
@@ -237,7 +237,7 @@ def _conflict(exc: NameTaken) -> RestError:
     return RestError(409, f"A tag named {str(exc)!r} already exists")
 
 
-def _create_tag(call: _Call) -> httpx.Response:
+def _create_tag(call: Call) -> httpx.Response:
     fields = tag_fields(call.body())
     if "name" not in fields:
         raise RestError(400, "name is required")
@@ -250,7 +250,7 @@ def _create_tag(call: _Call) -> httpx.Response:
     return _json(201, tag_json(tag))
 
 
-def _update_tag(call: _Call) -> httpx.Response:
+def _update_tag(call: Call) -> httpx.Response:
     """PATCH: with ``update_mask`` only the masked fields change (absent from the body:
     cleared); without it every field in the body changes."""
     tag_id = int(_tag_or_404(call)["id"])
@@ -271,16 +271,16 @@ def _update_tag(call: _Call) -> httpx.Response:
     return _json(200, tag_json(_tag_or_404(call)))
 
 
-def _delete_tag(call: _Call) -> httpx.Response:
+def _delete_tag(call: Call) -> httpx.Response:
     call.store.delete_tag(int(_tag_or_404(call)["id"]))
     return httpx.Response(204)
 
 
-def _get_tag(call: _Call) -> httpx.Response:
+def _get_tag(call: Call) -> httpx.Response:
     return _json(200, tag_json(_tag_or_404(call)))
 
 
-def _contact_ids(call: _Call) -> list[str]:
+def _contact_ids(call: Call) -> list[str]:
     body = json_object(call.body(), "request", frozenset({"contact_ids"}))
     ids = body.get("contact_ids")
     if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
@@ -288,7 +288,7 @@ def _contact_ids(call: _Call) -> list[str]:
     return ids
 
 
-def _apply_tags(call: _Call) -> httpx.Response:
+def _apply_tags(call: Call) -> httpx.Response:
     tag_id = int(_tag_or_404(call)["id"])
     results = {}
     for raw in _contact_ids(call):
@@ -299,7 +299,7 @@ def _apply_tags(call: _Call) -> httpx.Response:
     return _json(200, {"results": results})
 
 
-def _remove_tags(call: _Call) -> httpx.Response:
+def _remove_tags(call: Call) -> httpx.Response:
     tag_id = int(_tag_or_404(call)["id"])
     for raw in _contact_ids(call):
         if raw.isdigit():
@@ -307,7 +307,7 @@ def _remove_tags(call: _Call) -> httpx.Response:
     return httpx.Response(204)
 
 
-def _tagged_rows(call: _Call) -> list[tuple[int, datetime]]:
+def _tagged_rows(call: Call) -> list[tuple[int, datetime]]:
     """(contact id, applied time) of each contact with the tag that meets the filter."""
     tag_id = int(_tag_or_404(call)["id"])
     wanted = conditions(call.request.url.params, _TAGGED_FILTERS)
@@ -317,13 +317,13 @@ def _tagged_rows(call: _Call) -> list[tuple[int, datetime]]:
     ]  # fmt: skip
 
 
-def _tagged_contacts(call: _Call) -> httpx.Response:
+def _tagged_contacts(call: Call) -> httpx.Response:
     chunk, token = page(call.request.url.params, _tagged_rows(call), lambda row: row[0])
     return _json(200, {"contacts": [_tagged(call.store, *row) for row in chunk],
                        "next_page_token": token})  # fmt: skip
 
 
-def _count_tagged(call: _Call) -> httpx.Response:
+def _count_tagged(call: Call) -> httpx.Response:
     """countContactsForTag: ``TagContactCount {count}``."""
     return _json(200, {"count": len(_tagged_rows(call))})
 
@@ -336,10 +336,9 @@ def _tagged(store: Store, contact_id: int, applied: datetime) -> dict[str, Any]:
     return {k: v for k, v in out.items() if v} | {"applied_time": iso(applied)}
 
 
-Handler = Callable[[_Call], httpx.Response]
+Handler = Callable[[Call], httpx.Response]
 _ROUTES: list[tuple[re.Pattern[str], dict[str, Handler]]] = [
     (re.compile(r"contacts"), {"GET": _list_contacts, "POST": _create_contact}),
-    (re.compile(r"contacts/model"), {"GET": _contact_model}),
     (
         re.compile(r"contacts/(\d+)"),
         {"GET": _get_contact, "PATCH": _update_contact, "DELETE": _delete_contact},
@@ -351,4 +350,5 @@ _ROUTES: list[tuple[re.Pattern[str], dict[str, Handler]]] = [
     (re.compile(r"tags/(\d+)/contacts:removeTags"), {"POST": _remove_tags}),
     (re.compile(r"tags/(\d+)/contacts"), {"GET": _tagged_contacts}),
     (re.compile(r"tags/(\d+)/contacts/count"), {"GET": _count_tagged}),
+    *SURROUNDING_ROUTES,
 ]

@@ -36,20 +36,24 @@ _REQUEST_FIELDS = frozenset((
     "source_type", "spouse_name", "time_zone", "utm_parameters", "assistant_name",
     "assistant_phone", "billing_information",
 ))  # fmt: skip
-# REST name -> canonical key, for the fields the fake models.
-MODELLED = {
-    "given_name": "given_name",
-    "middle_name": "middle_name",
-    "family_name": "family_name",
-    "job_title": "job_title",
-    "company": "company_name",
-    "email_addresses": "email_addresses",
-    "phone_numbers": "phone_numbers",
-    "addresses": "addresses",
-    "birth_date": "birth_date",
-    "custom_fields": "custom_fields",
+# Text fields and the longest text each takes (CreateUpdateContactRequest; None: no limit).
+_TEXTS: dict[str, int | None] = {
+    "prefix": None, "given_name": 40, "middle_name": 100, "family_name": 40, "suffix": None,
+    "preferred_name": 100, "job_title": 255, "spouse_name": 100, "website": 100,
+    "time_zone": None, "preferred_locale": None, "contact_type": None, "referral_code": None,
+    "assistant_name": 20, "assistant_phone": 15, "billing_information": 100,
+}  # fmt: skip
+_IDS = ("owner_id", "leadsource_id")  # ids Keap takes as strings of digits
+_READ_IDS = ("account_id", "created_by", "last_updated_by")  # ids it only answers
+_DATES = ("birth_date", "anniversary_date")  # "YYYY-MM-DD"
+# REST name -> the canonical keys it sets, for the fields the fake models (``company``
+# carries both the linked company's id and its name).
+MODELLED: dict[str, tuple[str, ...]] = {
+    **{name: (name,) for name in (*_TEXTS, *_IDS, *_DATES)},
+    "company": ("company_id", "company_name"),
+    **{name: (name,) for name in ("email_addresses", "phone_numbers", "fax_numbers")},
+    **{name: (name,) for name in ("addresses", "custom_fields")},
 }
-_TEXT_LIMITS = {"given_name": 40, "middle_name": 100, "family_name": 40, "job_title": 255}
 _ADDRESS_KEYS = frozenset((
     "country", "line1", "line2", "locality", "region", "field", "country_code", "postal_code",
     "region_code", "zip_code", "zip_four",
@@ -90,19 +94,28 @@ _LISTS = {
             "region": ("region", "region_code"),
             "postal_code": ("postal_code", "zip_code"),
             "country_code": ("country_code",),
+            "zip_four": ("zip_four",),
         },
+    ),
+    "fax_numbers": _ListSpec(
+        ("FAX1", "FAX2"),
+        frozenset({"number", "type", "field"}),
+        "number",
+        {"number": ("number",), "type": ("type",)},
     ),
 }
 _ITEM_PARTS = {key: ("field", *spec.parts) for key, spec in _LISTS.items()}
 
 
 class RestError(Exception):
-    """Raised by a handler to answer with Keap's ``Error`` body."""
+    """Raised by a handler to answer with Keap's ``Error`` body; ``reason`` overrides the
+    status name the HTTP status stands for."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, reason: str | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.reason = reason
 
 
 def iso(value: datetime) -> str:
@@ -111,17 +124,17 @@ def iso(value: datetime) -> str:
 
 
 def contact_json(store: Store, contact: dict[str, Any], fields: set[str] | None) -> dict[str, Any]:
-    """A canonical contact as a v2 ``Contact`` (empty fields left out)."""
+    """A canonical contact as a v2 ``Contact`` (empty fields left out; ids as strings)."""
     out: dict[str, Any] = {"id": str(contact["id"])}
-    out |= {k: contact[k] for k in ("given_name", "middle_name", "family_name", "job_title")
-            if contact.get(k)}  # fmt: skip
-    if contact.get("company_name"):
-        out["company"] = {"company_name": contact["company_name"]}
+    out |= {k: contact[k] for k in _TEXTS if contact.get(k)}
+    out |= {k: str(contact[k]) for k in (*_IDS, *_READ_IDS) if contact.get(k)}
+    out |= {k: contact[k].isoformat() for k in _DATES if contact.get(k)}
+    company = {"id": contact.get("company_id"), "company_name": contact.get("company_name")}
+    if any(company.values()):
+        out["company"] = {k: str(v) for k, v in company.items() if v}
     for name, parts in _ITEM_PARTS.items():
         if contact.get(name):
             out[name] = [{p: item[p] for p in parts if item.get(p)} for item in contact[name]]
-    if contact.get("birth_date"):
-        out["birth_date"] = contact["birth_date"].isoformat()
     if contact.get("tag_ids"):
         out["tag_ids"] = [str(t) for t in contact["tag_ids"]]
     if contact.get("custom_fields"):
@@ -162,14 +175,16 @@ def contact_fields(store: Store, body: Any) -> dict[str, Any]:
     for key, value in json_object(body, "request", _REQUEST_FIELDS).items():
         if key not in MODELLED:
             raise RestError(400, f"FakeKeap does not model the contact field {key!r}")
-        if key in _TEXT_LIMITS:
-            out[key] = json_text(key, value, _TEXT_LIMITS[key])
+        if key in _TEXTS:
+            out[key] = json_text(key, value, _TEXTS[key])
+        elif key in _IDS:
+            out[key] = _id(key, value)
+        elif key in _DATES:
+            out[key] = _date(key, value)
         elif key == "company":
-            out["company_name"] = _company(value)
+            out |= _company(value)
         elif key in _LISTS:
             out[key] = None if value is None else _list(key, value)
-        elif key == "birth_date":
-            out[key] = _date(key, value)
         else:
             out[key] = None if value is None else _custom_fields(store, value)
     return out
@@ -196,12 +211,23 @@ def json_text(where: str, value: Any, limit: int | None = None) -> str | None:
     return value or None
 
 
-def _company(value: Any) -> str | None:
+def _company(value: Any) -> dict[str, Any]:
+    """``company {id, company_name}``: the linked company's id and its name, each kept as
+    given (the fake has no company records to look the name up in)."""
     company = json_object(value, "company", frozenset({"id", "company_name"}))
-    if company.get("id") and not company.get("company_name"):
-        # Keap links a company record by id; the fake keeps only the name.
-        raise RestError(400, "FakeKeap models company by company_name only")
-    return json_text("company.company_name", company.get("company_name"))
+    return {
+        "company_id": _id("company.id", company.get("id")),
+        "company_name": json_text("company.company_name", company.get("company_name")),
+    }
+
+
+def _id(where: str, value: Any) -> int | None:
+    """An id as REST v2 carries one: a string of digits ("" or null: none)."""
+    if value in (None, ""):
+        return None
+    if not is_id(value) or int(value) < 1:
+        raise RestError(400, f"Invalid value for {where}: expected a numeric string id")
+    return int(value)
 
 
 def _date(where: str, value: Any) -> date | None:

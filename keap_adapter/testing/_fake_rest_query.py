@@ -116,14 +116,30 @@ _CONTACT_ORDER: dict[str, Callable[[Row], Any]] = {
 }
 
 
-def ordered_contacts(order_by: str | None, contacts: list[Row]) -> list[Row]:
-    """Contacts (in ascending id order) sorted by ``order_by``; a 400 for anything else."""
+def ordered(
+    order_by: str | None, rows: list[Row], keys: dict[str, Callable[[Row], Any]]
+) -> list[Row]:
+    """Rows (in ascending id order) sorted by ``order_by``, one of ``keys`` and an optional
+    ``asc``/``desc``; a 400 for anything else."""
     words = (order_by or "").split()
     if not words:
-        return contacts
+        return rows
     field, direction = words[0], (words[1].lower() if len(words) > 1 else "asc")
-    if len(words) > 2 or field not in _CONTACT_ORDER or direction not in ("asc", "desc"):
-        supported = ", ".join(_CONTACT_ORDER)
+    if len(words) > 2 or field not in keys or direction not in ("asc", "desc"):
+        supported = ", ".join(keys)
         raise RestError(400, f"Invalid order_by {order_by!r}; one of {supported}, asc or desc")
-    # Stable, so contacts with equal keys stay in ascending id order either way.
-    return sorted(contacts, key=_CONTACT_ORDER[field], reverse=direction == "desc")
+    # Stable, so rows with equal keys stay in ascending id order either way.
+    return sorted(rows, key=keys[field], reverse=direction == "desc")
+
+
+def ordered_contacts(order_by: str | None, contacts: list[Row]) -> list[Row]:
+    """Contacts (in ascending id order) sorted by listContacts' ``order_by``."""
+    return ordered(order_by, contacts, _CONTACT_ORDER)
+
+
+def field_meets(record: Row, found: list[tuple[str, str]]) -> bool:
+    """Whether a record's own fields meet every condition (``NONE``: the field is empty)."""
+    return all(
+        not record.get(name) if value == "NONE" else matches(value, [str(record.get(name) or "")])
+        for name, value in found
+    )

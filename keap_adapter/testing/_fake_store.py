@@ -2,14 +2,14 @@
 
 Each protocol face converts to and from it, so a contact written over XML-RPC reads back
 over REST and the other way round. Rules that hold whichever face writes live here: a tag
-name is unique (ignoring case), custom date fields hold dates. The store does no locking:
+name is unique (ignoring case), custom date fields hold dates; tag categories, custom
+field definitions and email status are ``_fake_store_more``. The store does no locking:
 :class:`~keap_adapter.testing.FakeKeap` holds its lock around every request.
 """
 
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -17,27 +17,18 @@ from typing import Any
 from .._xmlrpc_server._schema import DUP_CHECK_TYPES
 from ._fake_columns import SLOTS
 from ._fake_dates import stored_custom
+from ._fake_store_more import InUse, NameTaken, Surroundings
 
-# CustomFieldMetaData.field_type values (REST v2 spec, schema CustomFieldMetaData).
-FIELD_TYPES = frozenset((
-    "CURRENCY", "DATE", "DATE_TIME", "DAY_OF_WEEK", "DECIMAL_NUMBER", "DRILLDOWN", "DROPDOWN",
-    "EMAIL", "LIST_BOX", "MONTH", "NAME", "PERCENT", "PHONE_NUMBER", "RADIO",
-    "SOCIAL_SECURITY_NUMBER", "STATE", "TEXT", "TEXT_AREA", "USER", "USER_LIST_BOX", "WEBSITE",
-    "WHOLE_NUMBER", "YEAR", "YES_NO",
-))  # fmt: skip
-_FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+__all__ = ["InUse", "NameTaken", "Store"]
 
 
 def _empty(value: Any) -> bool:
     return value is None or value in ("", [], {})
 
 
-class NameTaken(ValueError):
-    """A tag name another tag already has (names are unique, ignoring case)."""
-
-
-class Store:
-    """Contacts, tags, tag assignments and custom field metadata, in canonical form.
+class Store(Surroundings):
+    """Contacts, tags, tag assignments, tag categories, custom field metadata and email
+    status, in canonical form.
 
     Reads return deep copies with ``tag_ids`` filled in, so callers may change them freely.
     """
@@ -49,12 +40,13 @@ class Store:
         self.contacts: dict[int, dict[str, Any]] = {}
         self.tags: dict[int, dict[str, Any]] = {}
         self.applied: dict[tuple[int, int], datetime] = {}
-        self.custom_fields: dict[int, dict[str, Any]] = {}
-        self._next = {"contact": 1, "tag": 1, "field": 1}
+        self._next: dict[str, int] = {}
+        self._start_surroundings()
 
     def _new_id(self, kind: str) -> int:
-        self._next[kind] += 1
-        return self._next[kind] - 1
+        """The next id of ``kind`` (contact, tag, field...), counting from 1."""
+        self._next[kind] = self._next.get(kind, 0) + 1
+        return self._next[kind]
 
     # contacts
 
@@ -141,7 +133,7 @@ class Store:
         self, name: str, description: str | None = None, category_id: int | None = None
     ) -> dict[str, Any]:
         """Store a new tag; return it."""
-        self._check_name(name)
+        self._check_unique(self.tags, "tag", name, None)
         now = self.now()
         tag_id = self._new_id("tag")
         tag = {"id": tag_id, "name": name, "description": description or None}
@@ -161,17 +153,9 @@ class Store:
     def update_tag(self, tag_id: int, changes: dict[str, Any]) -> None:
         """Change a tag's name, description or category_id."""
         if "name" in changes:
-            self._check_name(changes["name"], tag_id)
+            self._check_unique(self.tags, "tag", changes["name"], tag_id)
         self.tags[tag_id] |= changes
         self.tags[tag_id]["update_time"] = self.now()
-
-    def _check_name(self, name: str, tag_id: int | None = None) -> None:
-        """``NameTaken`` if another tag has ``name``. REST v2 declares tag names unique
-        (createTag answers 409); Keap's docs do not say whether case counts, and the fake
-        treats "VIP" and "vip" as one name, as XML-RPC's case-insensitive queries see them."""
-        wanted = name.casefold()
-        if any(t["name"].casefold() == wanted for t in self.tags.values() if t["id"] != tag_id):
-            raise NameTaken(name)
 
     def delete_tag(self, tag_id: int) -> bool:
         """Remove a tag and every assignment of it; False if there was none."""
@@ -192,26 +176,6 @@ class Store:
     def assignments(self) -> list[tuple[int, int, datetime]]:
         """Every (contact id, tag id, applied time), by contact then tag id."""
         return [(c, t, when) for (c, t), when in sorted(self.applied.items())]
-
-    # custom fields
-
-    def add_custom_field(self, name: str, field_type: str = "TEXT") -> int:
-        """Register a contact custom field; return its id."""
-        if not _FIELD_NAME.match(name):
-            raise ValueError(f"custom field name {name!r} must be letters, digits and _")
-        if field_type not in FIELD_TYPES:
-            raise ValueError(f"unknown custom field type {field_type!r}")
-        if self.field_named(name) is not None:
-            raise ValueError(f"custom field {name!r} already exists")
-        field_id = self._new_id("field")
-        self.custom_fields[field_id] = {
-            "id": field_id, "name": name, "label": name, "field_type": field_type,
-        }  # fmt: skip
-        return field_id
-
-    def field_named(self, name: str) -> dict[str, Any] | None:
-        """Custom field metadata by its name, or ``None``."""
-        return next((f for f in self.custom_fields.values() if f["name"] == name), None)
 
 
 def _in_slot_order(key: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -1,5 +1,6 @@
-"""FakeKeap's XML-RPC tables over its store: Contact, ContactGroup, ContactGroupAssign and
-DataFormField, each a :class:`~keap_adapter._xmlrpc_server._table.Table` of callables.
+"""FakeKeap's XML-RPC tables over its store: Contact, ContactGroup and ContactGroupAssign,
+each a :class:`~keap_adapter._xmlrpc_server._table.Table` of callables (tag categories and
+custom field definitions are ``_fake_tables_more``).
 
 Keap's rules (which columns may be written, faults, matching, paging) are the shared
 server rules; what is here is only how each table reads and writes the canonical store.
@@ -10,22 +11,26 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from .._xmlrpc_server._faults import no_table, not_found
+from .._xmlrpc_server._faults import not_found
 from .._xmlrpc_server._schema import (
     ASSIGN_JOINED,
     ASSIGN_SCHEMA,
     CONTACT_SCHEMA,
     TAG_SCHEMA,
+    category_name_taken,
     name_taken,
     tag_changes,
     tag_row,
 )
 from .._xmlrpc_server._services import Contacts
-from .._xmlrpc_server._table import Schema, Table
-from ._fake_columns import COLUMNS, contact_row, contact_writes
+from .._xmlrpc_server._table import Table
+from .._xmlrpc_server._values import contact_values
+from ._fake_columns import COLUMNS, DATE_COLUMNS, INT_COLUMNS, contact_row, contact_writes
 from ._fake_dates import midnight, to_eastern
 from ._fake_store import NameTaken
 
@@ -33,14 +38,6 @@ if TYPE_CHECKING:
     from ._fake_store import Store
 
 Row = dict[str, Any]
-# DataFormField.DataType numbers of the REST field types (community-sourced list).
-DATA_TYPES = {
-    "PHONE_NUMBER": 1, "SOCIAL_SECURITY_NUMBER": 2, "CURRENCY": 3, "PERCENT": 4, "STATE": 5,
-    "YES_NO": 6, "YEAR": 7, "MONTH": 8, "DAY_OF_WEEK": 9, "NAME": 10, "DECIMAL_NUMBER": 11,
-    "WHOLE_NUMBER": 12, "DATE": 13, "DATE_TIME": 14, "TEXT": 15, "TEXT_AREA": 16,
-    "LIST_BOX": 17, "WEBSITE": 18, "EMAIL": 19, "RADIO": 20, "DROPDOWN": 21, "USER": 22,
-    "DRILLDOWN": 23,
-}  # fmt: skip
 
 
 # Contact
@@ -101,8 +98,12 @@ def _group(store: Store, contact_id: int, tag_id: int, apply: bool) -> bool:
     return True
 
 
+# Keap's Contact rules, with the date and id columns of the fake's own column table.
+_CONTACT_SCHEMA = replace(
+    CONTACT_SCHEMA, accept=partial(contact_values, dates=DATE_COLUMNS, ints=INT_COLUMNS)
+)
 CONTACT: Table[Store] = Table(
-    CONTACT_SCHEMA,
+    _CONTACT_SCHEMA,
     _contact_rows,
     fields=_contact_fields,
     load=_load_contact,
@@ -122,12 +123,13 @@ CONTACTS: Contacts[Store] = Contacts(
 
 
 @contextmanager
-def _unique_names() -> Iterator[None]:
-    """The store refuses a name another tag has; XML-RPC answers that with a fault."""
+def unique_names() -> Iterator[None]:
+    """The store refuses a name another tag (or category) has; XML-RPC answers with a fault."""
     try:
         yield
     except NameTaken as exc:
-        raise name_taken(str(exc)) from None
+        taken = category_name_taken if exc.kind == "tag category" else name_taken
+        raise taken(exc.name) from None
 
 
 def _tag_rows(store: Store, _query: Row, _touched: frozenset[str]) -> list[Row]:
@@ -137,14 +139,14 @@ def _tag_rows(store: Store, _query: Row, _touched: frozenset[str]) -> list[Row]:
 
 
 def _add_tag(store: Store, struct: Row) -> int:
-    with _unique_names():
+    with unique_names():
         return int(store.create_tag(**tag_changes(struct))["id"])
 
 
 def _update_tag(store: Store, record_id: int, struct: Row) -> bool:
     if record_id not in store.tags:
         return False
-    with _unique_names():
+    with unique_names():
         store.update_tag(record_id, tag_changes(struct))
     return True
 
@@ -172,30 +174,3 @@ def _assign_rows(store: Store, _query: Row, _touched: frozenset[str]) -> list[Ro
 
 
 ASSIGNMENTS: Table[Store] = Table(ASSIGN_SCHEMA, _assign_rows)
-
-
-# DataFormField (custom field metadata; FormId -1 marks contact fields)
-
-
-def _field_rows(store: Store, _query: Row, _touched: frozenset[str]) -> list[Row]:
-    rows = []
-    for meta in sorted(store.custom_fields.values(), key=lambda f: int(f["id"])):
-        row = {"Id": meta["id"], "Name": meta["name"], "Label": meta["label"], "FormId": -1}
-        if meta["field_type"] in DATA_TYPES:
-            row["DataType"] = DATA_TYPES[meta["field_type"]]
-        rows.append(row)
-    return rows
-
-
-_FIELD_COLUMNS = frozenset({"Id", "Name", "Label", "DataType", "FormId"})
-FIELDS: Table[Store] = Table(Schema("DataFormField", _FIELD_COLUMNS), _field_rows)
-
-TABLES = {t.name: t for t in (CONTACT, TAGS, ASSIGNMENTS, FIELDS)}
-
-
-def table(name: str) -> Table[Store]:
-    """The table called ``name``; fault NoTableFound if the fake has none."""
-    found = TABLES.get(name)
-    if found is None:
-        raise no_table(name)
-    return found

@@ -1,4 +1,5 @@
-"""The XML-RPC face of FakeKeap: ContactService and DataService over the shared store.
+"""The XML-RPC face of FakeKeap: ContactService, DataService and APIEmailService over the
+shared store.
 
 Answers are written the way Keap writes them (see the 2015 live samples): strings as bare
 ``<value>text</value>``, integers as ``<i4>``, dates as naive US Eastern
@@ -19,8 +20,10 @@ import httpx
 from .._xmlrpc_server._faults import FAULT_CODES, fault, no_handler
 from .._xmlrpc_server._services import CONTACT_SERVICE, DATA_SERVICE
 from .._xmlrpc_server._signatures import SIGNATURES, split_call
+from .._xmlrpc_server._surroundings import SURROUNDINGS_SERVICE
 from .._xmlrpc_server._values import holds_nil
-from ._fake_tables import CONTACTS, table
+from ._fake_tables import CONTACTS
+from ._fake_tables_more import SURROUNDINGS, table
 
 if TYPE_CHECKING:
     from ._fake import Failure
@@ -139,6 +142,8 @@ def _dispatch(store: Store, call: ParsedCall, api_key: str, header_ok: bool) -> 
     # the official PHP SDK sends it (infusionsoft/infusionsoft-php Infusionsoft.php).
     if not header_ok and not hmac.compare_digest(key.encode(), api_key.encode()):
         raise fault("InvalidKey", "Invalid Key")
-    if table_name is None:
+    if table_name is not None:
+        return DATA_SERVICE[method](table(table_name), store, args)
+    if method in CONTACT_SERVICE:
         return CONTACT_SERVICE[method](CONTACTS, store, args)
-    return DATA_SERVICE[method](table(table_name), store, args)
+    return SURROUNDINGS_SERVICE[method](SURROUNDINGS, store, args)

@@ -1,11 +1,13 @@
 """The fake as an independent witness of what each backend writes.
 
-A contact with every slot set goes in through the facade, on REST v2 and on XML-RPC, sync
-and async; then the fake's *stored* record is compared with literal values, and the
-contact is read back through the fake's XML-RPC face with the stdlib ``xmlrpc.client``
-against literal column names. The fake keeps its own table of Keap's columns, so a codec
-that writes a column or slot wrong (EmailAddress2 for EmailAddress3, Phone4Ext for
-Phone5Ext...) makes this fail instead of reading its own mistake back.
+A contact with every column and slot REST v2 can carry goes in through the facade, on
+REST v2 and on XML-RPC, sync and async; then the fake's *stored* record is compared with
+literal values, and the contact is read back through the fake's XML-RPC face with the
+stdlib ``xmlrpc.client`` against literal column names. The fake keeps its own table of
+Keap's columns, so a codec that writes a column or slot wrong (EmailAddress2 for
+EmailAddress3, Phone4Ext for Phone5Ext, Nickname for Title...) makes this fail instead of
+reading its own mistake back. The ids Keap keeps for itself (AccountId, CreatedBy,
+LastUpdatedBy) are put in the store directly and read through each backend.
 
 Only the live fake can be a witness, so these tests do not run from a cassette.
 """
@@ -44,11 +46,31 @@ def _slots(n: int) -> dict[str, Any]:
 
 
 NEW = ka.NewContact(
+    prefix="Dr.",
     given_name="Grace",
     middle_name="Brewster",
     family_name="Murray",
+    suffix="PhD",
+    preferred_name="Amazing Grace",
     company_name="US Navy",
+    company_id=12,
     job_title="Rear Admiral",
+    website="https://example.com/grace",
+    spouse_name="Vincent Hopper",
+    time_zone="America/New_York",
+    preferred_locale="en_US",
+    contact_type="Customer",
+    owner_id=7,
+    leadsource_id=3,
+    referral_code="COBOL-59",
+    assistant_name="Betty",
+    assistant_phone="555-0300",
+    billing_information="Net 30",
+    anniversary_date=date(1930, 6, 15),
+    fax_numbers=[
+        ka.FaxNumber(number="555-0201", field="FAX1", type="Office"),
+        ka.FaxNumber(number="555-0202", field="FAX2", type="Home"),
+    ],
     email_addresses=[
         ka.EmailAddress(email="a@example.com", field="EMAIL1"),
         ka.EmailAddress(email="b@example.com", field="EMAIL2"),
@@ -61,6 +83,7 @@ NEW = ka.NewContact(
             line1="1 Main St",
             line2="Suite 1",
             locality="Arlington",
+            zip_four="1111",
             region="Virginia",
             postal_code="22201",
             country_code="USA",
@@ -70,6 +93,7 @@ NEW = ka.NewContact(
             line1="2 Dock Rd",
             line2="Pier 2",
             locality="Norfolk",
+            zip_four="2222",
             region="Virginia",
             postal_code="23501",
             country_code="USA",
@@ -79,6 +103,7 @@ NEW = ka.NewContact(
             line1="3 Yard Ln",
             line2="Bldg 3",
             locality="New York",
+            zip_four="3333",
             region="New York",
             postal_code="10001",
             country_code="USA",
@@ -89,6 +114,9 @@ NEW = ka.NewContact(
 )
 CHANGE = ka.ContactUpdate(
     family_name="Hopper",
+    owner_id=8,
+    website=None,
+    fax_numbers=[ka.FaxNumber(number="555-0202", field="FAX2", type="Mobile")],
     phone_numbers=[
         *(ka.PhoneNumber.model_validate(_slots(n)) for n in (1, 2, 3, 5)),
         ka.PhoneNumber(number="555-0104", field="PHONE4", type="Mobile", extension="44"),
@@ -128,11 +156,27 @@ def _phone(n: int, kind: str = "Work", extension: str | None = None) -> dict[str
 
 
 STORED = {
+    "prefix": "Dr.",
     "given_name": "Grace",
     "middle_name": "Brewster",
     "family_name": "Hopper",
+    "suffix": "PhD",
+    "preferred_name": "Amazing Grace",
     "company_name": "US Navy",
+    "company_id": 12,
     "job_title": "Rear Admiral",
+    "spouse_name": "Vincent Hopper",
+    "time_zone": "America/New_York",
+    "preferred_locale": "en_US",
+    "contact_type": "Customer",
+    "owner_id": 8,
+    "leadsource_id": 3,
+    "referral_code": "COBOL-59",
+    "assistant_name": "Betty",
+    "assistant_phone": "555-0300",
+    "billing_information": "Net 30",
+    "anniversary_date": date(1930, 6, 15),
+    "fax_numbers": [{"field": "FAX2", "number": "555-0202", "type": "Mobile"}],
     "email_addresses": [
         {"field": "EMAIL1", "email": "a@example.com"},
         {"field": "EMAIL2", "email": "b@example.com"},
@@ -143,6 +187,7 @@ STORED = {
         {
             "field": "BILLING",
             "line1": "1 Main St",
+            "zip_four": "1111",
             "line2": "Suite 1",
             "locality": "Arlington",
             "region": "Virginia",
@@ -152,6 +197,7 @@ STORED = {
         {
             "field": "SHIPPING",
             "line1": "2 Dock Rd",
+            "zip_four": "2222",
             "line2": "Pier 2",
             "locality": "Norfolk",
             "region": "Virginia",
@@ -161,6 +207,7 @@ STORED = {
         {
             "field": "OTHER",
             "line1": "3 Yard Ln",
+            "zip_four": "3333",
             "line2": "Bldg 3",
             "locality": "New York",
             "region": "New York",
@@ -175,8 +222,15 @@ STORED = {
 }
 # Keap's Contact columns, written out by hand from its table docs, and what each must hold.
 COLUMNS = {
-    "FirstName": "Grace", "MiddleName": "Brewster", "LastName": "Hopper",
-    "Company": "US Navy", "JobTitle": "Rear Admiral",
+    "Title": "Dr.", "FirstName": "Grace", "MiddleName": "Brewster", "LastName": "Hopper",
+    "Suffix": "PhD", "Nickname": "Amazing Grace",
+    "Company": "US Navy", "CompanyID": 12, "JobTitle": "Rear Admiral",
+    "SpouseName": "Vincent Hopper", "TimeZone": "America/New_York", "Language": "en_US",
+    "ContactType": "Customer", "OwnerID": 8, "LeadSourceId": 3, "ReferralCode": "COBOL-59",
+    "AssistantName": "Betty", "AssistantPhone": "555-0300", "BillingInformation": "Net 30",
+    "Anniversary": datetime(1930, 6, 15, 0, 0),
+    "Fax2": "555-0202", "Fax2Type": "Mobile",
+    "ZipFour1": "1111", "ZipFour2": "2222", "ZipFour3": "3333",
     "Email": "a@example.com", "EmailAddress2": "b@example.com", "EmailAddress3": "c@example.com",
     "Phone1": "555-0101", "Phone1Ext": "11", "Phone1Type": "Work",
     "Phone2": "555-0102", "Phone2Ext": "22", "Phone2Type": "Work",
@@ -213,9 +267,23 @@ def test_the_stored_record_holds_every_slot_where_it_belongs(fake: FakeKeap, wri
 
 
 def test_keaps_columns_hold_what_was_written(fake: FakeKeap, written: int) -> None:
-    struct = _load_over_xmlrpc(fake, written, ["Id", "Groups", *COLUMNS])
+    cleared = ["Website", "Fax1", "Fax1Type", "AccountId", "CreatedBy", "LastUpdatedBy"]
+    struct = _load_over_xmlrpc(fake, written, ["Id", "Groups", *COLUMNS, *cleared])
 
-    assert struct == {"Id": written, **COLUMNS}  # Groups: no tags, so left out
+    # Groups (no tags), Website and FAX1 (cleared by the update) and the ids Keap keeps
+    # for itself (never set here) hold nothing, so they are left out.
+    assert struct == {"Id": written, **COLUMNS}
+
+
+def test_the_ids_keap_keeps_read_back_on_either_backend(
+    fake: FakeKeap, written: int, client: ka.KeapClient, other: ka.KeapClient
+) -> None:
+    fake.store.contacts[written] |= {"account_id": 40, "created_by": 41, "last_updated_by": 42}
+    ids = ["AccountId", "CreatedBy", "LastUpdatedBy"]
+
+    assert _load_over_xmlrpc(fake, written, ids) == dict(zip(ids, (40, 41, 42), strict=True))
+    for read in (client.contacts.get(written), other.contacts.get(written)):
+        assert (read.account_id, read.created_by, read.last_updated_by) == (40, 41, 42)
 
 
 def test_a_query_on_a_third_slot_column_finds_it(fake: FakeKeap, written: int) -> None:

@@ -155,7 +155,7 @@ def test_patch_without_mask_changes_every_given_field_and_arrays_replace(
     assert contact["phone_numbers"] == [{"number": "3", "field": "PHONE3"}]
 
 
-@pytest.mark.parametrize("mask", ["nickname", "website", "tag_ids"])
+@pytest.mark.parametrize("mask", ["nickname", "social_accounts", "tag_ids"])
 def test_patch_with_an_unknown_or_unmodelled_mask_is_400(client: httpx.Client, mask: str) -> None:
     new_contact(client)
 
@@ -277,7 +277,7 @@ def test_upsert_updates_a_match_with_200_and_creates_with_201(client: httpx.Clie
     [
         ({"given_name": "Ann"}, {}),  # no email, phone or address
         ({"nickname": "x", "email_addresses": []}, {}),  # not in the schema
-        ({"website": "https://x.example"}, {}),  # in the schema, not modelled by the fake
+        ({"source_type": "API"}, {}),  # in the schema, not modelled by the fake
         ({"email_addresses": [{"email": "a@b.co", "field": "EMAIL9"}]}, {}),
         ({"email_addresses": [{"email": "a@b.co", "field": "EMAIL1", "x": 1}]}, {}),
         ({"addresses": [{"field": "BILLING", "region": "Arizona"}]}, {}),  # region needs country
