@@ -125,7 +125,7 @@ def test_custom_field_update_merges_with_what_is_stored(rest: RestBackend) -> No
 def test_unknown_custom_field_is_refused_before_the_write(rest: RestBackend) -> None:
     model = ok({"custom_fields": [{"id": "12", "field_name": "Color"}]})
     new = ka.NewContact(email="a@b.co", custom_fields={"Size": "L"})
-    with pytest.raises(ValueError, match="unknown custom field 'Size'"):
+    with pytest.raises(ka.BadRequestError, match="unknown custom field 'Size'"):
         drive(rest, rest.create_contact(new), [model])
 
 

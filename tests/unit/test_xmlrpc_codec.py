@@ -292,7 +292,7 @@ def test_create_tag_checks_the_name_omits_empty_values_and_loads_it(xb: XmlRpcBa
     )
     assert sent(calls[0]) == (
         "DataService.query",
-        (KEY, "ContactGroup", 1000, 0, {"GroupName": "VIP"}, ["Id", "GroupName"]),
+        (KEY, "ContactGroup", 1000, 0, {"GroupName": "VIP"}, ["Id", "GroupName"], "Id", True),
     )
     assert sent(calls[1]) == (
         "DataService.add",
@@ -635,13 +635,18 @@ def test_the_constructor_is_keyword_only_and_checks_page_size() -> None:
 def test_update_tag_writes_only_the_changed_columns_then_loads(xb: XmlRpcBackend) -> None:
     row = {"Id": 9, "GroupName": "New", "GroupDescription": "d"}
     changes = {"name": "New", "description": None, "category_id": None}
-    tag, calls = drive(xb, xb.update_tag(9, changes), [ok([]), ok(9), ok(row)])
-    assert sent(calls[1])[1][1:] == (
+    tag, calls = drive(xb, xb.update_tag(9, changes), [ok(row), ok([]), ok(9), ok(row)])
+    assert sent(calls[2])[1][1:] == (
         "ContactGroup",
         9,
         {"GroupName": "New", "GroupDescription": "", "GroupCategoryId": 0},
     )
-    assert methods(calls) == ["DataService.query", "DataService.update", "DataService.load"]
+    assert methods(calls) == [
+        "DataService.load",  # a rename checks the tag exists first, as REST does
+        "DataService.query",
+        "DataService.update",
+        "DataService.load",
+    ]
     assert tag.name == "New"
 
 
