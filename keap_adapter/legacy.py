@@ -21,7 +21,8 @@ findByField on ``Contact``, ``ContactGroup`` and ``ContactGroupCategory``; query
 findByField on ``ContactGroupAssign`` by ``ContactId`` or ``GroupId`` (writing it faults
 ``[NoTableAccess]``, code 7, as Keap does); load, query, count and findByField on
 ``DataFormField``; ``DataService.addCustomField`` (its group id is not used: REST v2 puts
-the field on the Custom Fields tab); ``APIEmailService`` getOptStatus, optIn and optOut. Queries keep Keap's semantics: ``%`` anywhere, case-insensitive,
+the field on the Custom Fields tab); ``APIEmailService`` getOptStatus, optIn and optOut.
+Queries keep Keap's semantics: ``%`` anywhere, case-insensitive,
 ``~null~``, ``orderBy``/``ascending`` (default: ascending by ``Id``), ``limit`` 1..1000 and a
 0-based ``page``. Custom fields are ``_Name`` in structs and selected fields.
 
@@ -49,7 +50,8 @@ Differences from Keap, all from the facade's stricter contract: input the facade
 (a malformed email, text over Keap's length limits) faults ``[InvalidParameter]`` (12)
 instead of being stored; REST v2 needs an email, phone or address to create a contact;
 the Contact columns REST v2 has no field for (``ContactNotes``, ``Username``...) fault
-``[NotTranslated]`` naming what to use instead, and ``AccountId`` reads but cannot be written; a query reads every contact its Email/FirstName/LastName conditions
+``[NotTranslated]`` naming what to use instead, and ``AccountId`` reads but cannot be written;
+a query reads every contact its Email/FirstName/LastName conditions
 do not narrow on the server, and pages and orders them here. That narrowing assumes the
 server matches names case-insensitively, as XML-RPC does; REST v2 does not document it, so
 ``server_filters=False`` reads every contact (or tag) and matches here alone. Throttling,
