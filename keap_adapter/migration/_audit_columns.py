@@ -61,6 +61,8 @@ TAG_COLUMNS: dict[str, frozenset[str]] = {
             "Contact.Email", "Contact.Company",
         }
     ),
+    "ContactGroupCategory": frozenset({"Id", "CategoryName", "CategoryDescription"}),
+    "DataFormField": frozenset({"Id", "Name", "Label", "DataType", "Values", "FormId"}),
 }  # fmt: skip
 # The Contact columns the facade reads and writes; read at import, so it follows the field
 # table as that grows. Custom fields (``_Name``) are assumed translatable: the shim looks
