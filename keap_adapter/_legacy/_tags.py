@@ -16,6 +16,7 @@ from .._xmlrpc_server._schema import (
 )
 from .._xmlrpc_server._table import Table
 from .._xmlrpc_server._values import empty
+from ..backends._fields import aware_to_eastern
 from ._contacts import load_contact
 from ._faults import not_translated, unmodelled_field
 from ._table import Context, Row, rows_by_id
@@ -82,8 +83,8 @@ TAGS: Table[Context] = Table(
 # -------------------------------------------------------------------- ContactGroupAssign
 
 _APPLIED_AT = (
-    "the facade does not read when a tag was applied; in REST v2: applied_time in "
-    "GET /rest/v2/contacts/{id}/tags"
+    "the facade reads when a tag was applied only per tag (GroupId queries); in REST v2: "
+    "applied_time in GET /rest/v2/contacts/{id}/tags"
 )
 
 
@@ -112,6 +113,8 @@ def _by_tag(ctx: Context, tag_id: int, touched: frozenset[str]) -> list[Row]:
     rows = []
     for contact in tagged:
         row = {"ContactId": contact.id, "GroupId": tag_id, "ContactGroup": name}
+        if contact.applied_time is not None:  # Keap answers it as Eastern wall time
+            row["DateCreated"] = aware_to_eastern(contact.applied_time)
         row |= {
             "Contact.FirstName": contact.given_name,
             "Contact.LastName": contact.family_name,
@@ -127,12 +130,12 @@ def assign_rows(ctx: Context, query: Row, touched: frozenset[str]) -> list[Row]:
     """Applied tags of one contact (``ContactId``) or one tag (``GroupId``).
 
     The facade reads applied tags from one side, so a query must name one of the two
-    exactly; ``DateCreated`` (when the tag was applied) is not in the facade at all.
+    exactly; ``DateCreated`` (when the tag was applied) comes with the tag's side only.
     """
-    if "DateCreated" in touched:
-        raise unmodelled_field("ContactGroupAssign", "DateCreated", _APPLIED_AT)
     contact_id = exact_id(query.get("ContactId"))
     tag_id = exact_id(query.get("GroupId"))
+    if "DateCreated" in touched and (contact_id is not None or tag_id is None):
+        raise unmodelled_field("ContactGroupAssign", "DateCreated", _APPLIED_AT)
     if contact_id is not None:
         rows = _by_contact(ctx, contact_id, touched) if contact_id > 0 else []
     elif tag_id is not None:

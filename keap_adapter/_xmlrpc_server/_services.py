@@ -149,6 +149,8 @@ def cs_find_by_email(contacts: Contacts[S], storage: S, args: Args) -> list[Row]
     email, fields = args
     contacts.table.check(storage, fields)
     wanted = email.strip().lower()
+    if not wanted:  # an empty address is on no contact, though empty slots compare equal
+        return []
     found = [
         row for row in contacts.by_email(storage, email)
         if wanted in {str(row.get(column, "")).lower() for column in EMAIL_COLUMNS}

@@ -114,6 +114,15 @@ def test_find_by_email_searches_every_slot(proxy: Any) -> None:
     assert found == [{"Id": 1}, {"Id": 2}]
 
 
+@pytest.mark.parametrize("blank", ["", " "])
+def test_find_by_an_empty_email_finds_nobody(proxy: Any, blank: str) -> None:
+    # Contacts with empty EMAIL2/EMAIL3 slots must not match an empty address.
+    proxy.ContactService.add(KEY, {"Email": "ann@x.com"})
+    proxy.ContactService.add(KEY, {"FirstName": "No email", "Phone1": "555"})
+
+    assert proxy.ContactService.findByEmail(KEY, blank, ["Id"]) == []
+
+
 def test_add_with_dup_check(proxy: Any) -> None:
     first = proxy.ContactService.add(KEY, {"Email": "s@x.com", "FirstName": "Severus"})
 

@@ -476,11 +476,29 @@ def test_contact_group_assign_queries_it_cannot_translate(proxy: Any) -> None:
     no_side = fault_of(
         q, LEGACY_KEY, "ContactGroupAssign", 10, 0, {"ContactGroup": "VIP"}, ["GroupId"]
     )
-    applied = fault_of(q, LEGACY_KEY, "ContactGroupAssign", 10, 0, {"GroupId": 1}, ["DateCreated"])
+    applied = fault_of(
+        q, LEGACY_KEY, "ContactGroupAssign", 10, 0, {"ContactId": 1}, ["DateCreated"]
+    )
 
     assert (no_side.faultCode, applied.faultCode) == (0, 0)
     assert "GET /rest/v2/contacts/{id}/tags" in no_side.faultString
     assert "applied_time" in applied.faultString
+
+
+def test_when_a_tag_was_applied_comes_with_queries_by_tag(
+    proxy: Any, client: ka.KeapClient
+) -> None:
+    tag = client.tags.create("VIP")
+    person = client.contacts.create(ka.NewContact(email="dc@example.com"))
+    client.tags.apply(tag.id, [person.id])
+    applied = next(iter(client.tags.contacts(tag.id))).applied_time
+    assert applied is not None
+
+    rows = proxy.DataService.query(
+        LEGACY_KEY, "ContactGroupAssign", 10, 0, {"GroupId": tag.id}, ["ContactId", "DateCreated"]
+    )
+
+    assert rows == [{"ContactId": person.id, "DateCreated": aware_to_eastern(applied)}]
 
 
 # --------------------------------------------------------------------------- faults
