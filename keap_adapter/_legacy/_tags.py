@@ -112,7 +112,7 @@ def _by_tag(ctx: Context, tag_id: int, touched: frozenset[str]) -> list[Row]:
         return []
     rows = []
     for contact in tagged:
-        row = {"ContactId": contact.id, "GroupId": tag_id, "ContactGroup": name}
+        row: Row = {"ContactId": contact.id, "GroupId": tag_id, "ContactGroup": name}
         if contact.applied_time is not None:  # Keap answers it as Eastern wall time
             row["DateCreated"] = aware_to_eastern(contact.applied_time)
         row |= {
