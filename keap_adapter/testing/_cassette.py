@@ -2,8 +2,9 @@
 
 The cassette is injected where the real transport would go (``KeapClient(...,
 transport=cassette.transport)``), so nothing is patched and the same object serves the sync
-and the async client. Decoding (:mod:`._codec`), redaction (:mod:`._redact`) and matching
-(:mod:`._matching`) are pure; this module only keeps the books and does the file I/O.
+and the async client. Decoding (:mod:`._codec`), redaction (:mod:`._redact`), matching
+(:mod:`._matching`, :mod:`._cassette_replays`) and the file format (:mod:`._cassette_file`)
+are apart; this module only keeps the books.
 
 Record modes follow pytest-recording:
 
@@ -20,25 +21,42 @@ recorded with. Every live request is redacted with those plus any ``redact_field
 once redacted stays redacted, even when the file is re-recorded in mode ``all``; a different
 ``placeholder`` than the file's is a :class:`CassetteError`, because nothing would match.
 Files written before the entry existed load as redacting no extra fields.
+
+Naming a field the file does not list rewrites the file at once, in every mode, with the
+field redacted in every recording and its values scrubbed everywhere: what replay matches
+and what the file holds must not differ, or a value the test no longer sees would stay in
+clear in the file. Redacted values are not matched, so requests that differ only in them
+replay in recorded order; when recording made two such requests, the later interaction
+carries a ``"note"`` saying so (:func:`._cassette_file.collapse_notes`).
 """
 
 from __future__ import annotations
 
-import json
+import hashlib
 import os
 import threading
-from collections import Counter, deque
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Any, cast
 
 import httpx
 
+from ._cassette_file import (
+    FORMAT,
+    UNSTATED,
+    CassetteError,
+    CassetteMiss,
+    Interaction,
+    Redaction,
+    collapse_notes,
+    dumps_interactions,
+    load_file,
+)
+from ._cassette_replays import Replays
 from ._codec import build_response, decode_request, decode_response, is_xmlrpc
 from ._matching import miss_message, request_key
-from ._redact import DEFAULT_PLACEHOLDER, Redactor, read_entry
+from ._redact import DEFAULT_PLACEHOLDER, Redactor
 
 __all__ = [
     "FORMAT",
@@ -51,86 +69,8 @@ __all__ = [
 ]
 
 MODES = ("none", "once", "new_episodes", "all")
-# The "redacted" entry is optional and older readers ignore it, so adding it kept format 1.
-FORMAT = 1
-# What a file says it redacted: the field names and the placeholder (see the module docs);
-# a file from before the "redacted" entry names no fields and no placeholder.
-Redaction = tuple[frozenset[str], str | None]
-UNSTATED: Redaction = (frozenset(), None)
-
-
-class CassetteError(Exception):
-    """A cassette file that cannot be read or used (wrong format version, bad data)."""
-
-
-class CassetteMiss(CassetteError):
-    """A request the cassette holds no unplayed answer for, in a mode that may not record.
-
-    The message names the request, the cassette and its mode, and the nearest recorded
-    requests with what differed from each.
-    """
-
-
-@dataclass
-class Interaction:
-    """One request and its response, in stored form (decoded, redacted; see the module docs)."""
-
-    request: dict[str, Any]
-    response: dict[str, Any]
-
-    def to_json(self) -> dict[str, Any]:
-        """The object written to the cassette file."""
-        return {"request": self.request, "response": self.response}
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Interaction:
-        """Read one stored interaction; ``ValueError`` when it lacks a required part."""
-        request, response = dict(data["request"]), dict(data["response"])
-        if not isinstance(request.get("path"), str) or not isinstance(response.get("status"), int):
-            raise ValueError("an interaction needs request.path and response.status")
-        if not is_xmlrpc(request) and not isinstance(request.get("method"), str):
-            raise ValueError("a REST request needs its method")
-        request_key(request)  # fails here, naming the file, rather than at the first request
-        return cls(request, response)
-
-
-def load_file(path: Path) -> tuple[list[Interaction], Redaction]:
-    """A cassette file's interactions and what it says it redacted.
-
-    :class:`CassetteError` naming the file if it is unreadable or malformed.
-    """
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise CassetteError(f"cannot read cassette {path}: {exc}") from None
-    version = data.get("format") if isinstance(data, dict) else None
-    if version != FORMAT:
-        raise CassetteError(
-            f"cassette {path} has format {version!r}; this keap_adapter reads format {FORMAT}"
-        )
-    try:
-        interactions = [Interaction.from_json(item) for item in data["interactions"]]
-        redaction = read_entry(data["redacted"]) if "redacted" in data else UNSTATED
-    except (KeyError, TypeError, ValueError) as exc:
-        raise CassetteError(f"cassette {path} is malformed: {exc!r}") from None
-    return interactions, redaction
-
-
-def dumps_interactions(
-    interactions: Iterable[Interaction], redacted: Mapping[str, Any] | None = None
-) -> str:
-    """The cassette file text: sorted keys, two-space indent, so re-recording diffs cleanly."""
-    data: dict[str, Any] = {"format": FORMAT, "interactions": [i.to_json() for i in interactions]}
-    if redacted is not None:
-        data["redacted"] = dict(redacted)
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-def _queues(interactions: list[Interaction]) -> dict[str, deque[int]]:
-    queues: dict[str, deque[int]] = {}
-    for index, interaction in enumerate(interactions):
-        queues.setdefault(request_key(interaction.request), deque()).append(index)
-    return queues
+# A request on its way: its stored (redacted) form and a digest of it as it was sent.
+Pending = tuple[dict[str, Any], str]
 
 
 class Cassette:
@@ -141,9 +81,10 @@ class Cassette:
     or ``AsyncHTTPTransport`` is created only when a request actually needs recording, so
     replay never touches the network. ``redact_fields`` names JSON keys / XML-RPC struct
     members (and query parameters) whose values are replaced by ``placeholder`` anywhere in
-    stored bodies; they add to the fields the file already names, and ``placeholder`` defaults
-    to the file's (else ``<REDACTED>``): see the module docs. Use as a (sync or async) context
-    manager: the file is saved on exit if anything was recorded.
+    stored bodies, and then scrubbed from the rest of the file (see :mod:`._redact`); they add
+    to the fields the file already names, and ``placeholder`` defaults to the file's (else
+    ``<REDACTED>``): see the module docs. Use as a (sync or async) context manager: the file
+    is saved on exit if anything was recorded.
     """
 
     def __init__(
@@ -168,20 +109,23 @@ class Cassette:
         self._redactor = self._make_redactor(
             recorded_fields | frozenset(redact_fields), placeholder, recorded_placeholder
         )
-        if self.redact_fields - recorded_fields:
-            loaded = [self._redact_loaded(interaction) for interaction in loaded]
-        self.interactions: list[Interaction] = loaded
+        # Mode "all" drops the recordings and rewrites the file on exit anyway.
+        replaying = self.existed and self.mode != "all"
+        newly_named = replaying and bool(self.redact_fields - recorded_fields)
+        self.interactions: list[Interaction] = (
+            self._redact_loaded(loaded) if newly_named else loaded
+        )
         self._loaded = len(loaded)
-        # Per matching key, the recordings not yet replayed, in recorded order.
-        self._queues = _queues(loaded)
-        self._recorded_counts = Counter({key: len(queue) for key, queue in self._queues.items()})
-        self._played: set[int] = set()
+        self._replays = Replays([i.request for i in self.interactions], self._redactor.placeholder)
+        self._originals: dict[int, str] = {}  # index -> digest of the request as sent
         self._dirty = False
         self._lock = threading.Lock()
         self._real = real_transport
         self._own_sync: httpx.HTTPTransport | None = None
         self._own_async: httpx.AsyncHTTPTransport | None = None
         self.transport = CassetteTransport(self)
+        if newly_named:
+            self.save()  # at once: the file must not keep in clear what the test no longer sees
 
     def __repr__(self) -> str:
         return f"Cassette({str(self.path)!r}, mode={self.mode!r})"
@@ -210,10 +154,16 @@ class Cassette:
             )
         return Redactor(fields, placeholder or recorded or DEFAULT_PLACEHOLDER)
 
-    def _redact_loaded(self, interaction: Interaction) -> Interaction:
-        # Fields named now but not by the file: redact the recordings too, so they match.
+    def _redact_loaded(self, loaded: list[Interaction]) -> list[Interaction]:
+        # Fields named now but not by the file: redact the recordings too, so they match. All
+        # the fields first, so that each value taken out is then scrubbed from every recording.
         redact = self._redactor.fields_only
-        return Interaction(redact(interaction.request), redact(interaction.response))
+        fielded = [(redact(i.request), redact(i.response), i.note) for i in loaded]
+        scrub = self._redactor.scrub
+        return [
+            Interaction(scrub(request), scrub(response), note)
+            for request, response, note in fielded
+        ]
 
     @property
     def redact_fields(self) -> frozenset[str]:
@@ -228,22 +178,30 @@ class Cassette:
     @property
     def play_count(self) -> int:
         """How many interactions loaded from the file have been replayed."""
-        return len(self._played)
+        return len(self._replays.played)
 
     @property
     def all_played(self) -> bool:
         """Whether every interaction loaded from the file has been replayed."""
-        return len(self._played) == self._loaded
+        return len(self._replays.played) == self._loaded
 
     @property
     def unplayed(self) -> list[Interaction]:
         """The interactions loaded from the file that have not been replayed (yet)."""
-        return [self.interactions[i] for i in range(self._loaded) if i not in self._played]
+        played = self._replays.played
+        return [self.interactions[i] for i in range(self._loaded) if i not in played]
 
     def save(self) -> None:
-        """Write the file now (atomically), with every known secret scrubbed once more."""
+        """Write the file now (atomically), with every known secret scrubbed once more.
+
+        Once more because a value may be learnt secret (from a later request) after an
+        earlier interaction showed it; the interactions recorded now are noted where that
+        made them indistinguishable (see the module docs).
+        """
+        with self._lock:
+            interactions = self._final_interactions()
         entry = self._redactor.entry()
-        text = self._redactor.scrub_text(dumps_interactions(self.interactions, entry))
+        text = self._redactor.scrub_text(dumps_interactions(interactions, entry))
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_name(self.path.name + ".tmp")
         with temporary.open("w", encoding="utf-8", newline="\n") as file:
@@ -251,21 +209,28 @@ class Cassette:
         temporary.replace(self.path)
         self._dirty = False
 
+    def _final_interactions(self) -> list[Interaction]:
+        scrub = self._redactor.scrub
+        out = [Interaction(scrub(i.request), scrub(i.response), i.note) for i in self.interactions]
+        keys = [request_key(interaction.request) for interaction in out]
+        for index, note in collapse_notes(keys, self._originals).items():
+            out[index].note = note
+        return out
+
     # ------------------------------------------------------------ used by the transport
 
-    def _prepare(self, request: httpx.Request) -> tuple[dict[str, Any], httpx.Response | None]:
-        """The stored form of ``request`` and its replayed answer; ``None`` means record it."""
+    def _prepare(self, request: httpx.Request) -> tuple[Pending, httpx.Response | None]:
+        """The request on its way and its replayed answer; ``None`` means record it."""
         with self._lock:
-            stored = self._redactor.request(decode_request(request))
-            queue = self._queues.get(request_key(stored))
-            index = queue.popleft() if queue else None
-            if index is not None:
-                self._played.add(index)
+            sent = decode_request(request)
+            original = hashlib.sha256(request_key(sent).encode()).hexdigest()
+            stored = self._redactor.request(sent)
+            index = self._replays.take(stored)
         if index is not None:
-            return stored, self._replay(index)
+            return (stored, original), self._replay(index)
         if not self.recording:
             raise CassetteMiss(self._miss_message(stored))
-        return stored, None
+        return (stored, original), None
 
     def _replay(self, index: int) -> httpx.Response:
         try:
@@ -273,16 +238,18 @@ class Cassette:
         except (KeyError, TypeError, ValueError) as exc:
             raise CassetteError(f"cassette {self.path}: interaction #{index}: {exc!r}") from None
 
-    def _record(self, stored: dict[str, Any], response: httpx.Response) -> httpx.Response:
+    def _record(self, pending: Pending, response: httpx.Response) -> httpx.Response:
         """Store the answer, and return it as it will replay (so both runs see the same)."""
+        stored, original = pending
         with self._lock:
             answer = self._redactor.response(decode_response(response, xmlrpc=is_xmlrpc(stored)))
+            self._originals[len(self.interactions)] = original
             self.interactions.append(Interaction(stored, answer))
             self._dirty = True
         return build_response(answer)
 
     def _miss_message(self, stored: dict[str, Any]) -> str:
-        recorded = self._recorded_counts[request_key(stored)]
+        recorded = self._replays.counts[request_key(stored)]
         if not self.existed:
             why = "the cassette file does not exist, so every request is a miss; "
             why += "record it with mode 'once'"
@@ -362,7 +329,7 @@ class CassetteTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Replay the recorded answer, or send through the real transport and record."""
         request.read()
-        stored, replayed = self.cassette._prepare(request)
+        pending, replayed = self.cassette._prepare(request)
         if replayed is not None:
             return replayed
         response = self.cassette._real_sync().handle_request(request)
@@ -370,12 +337,12 @@ class CassetteTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
             response.read()
         finally:
             response.close()
-        return self.cassette._record(stored, response)
+        return self.cassette._record(pending, response)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """The async twin of :meth:`handle_request`."""
         await request.aread()
-        stored, replayed = self.cassette._prepare(request)
+        pending, replayed = self.cassette._prepare(request)
         if replayed is not None:
             return replayed
         response = await self.cassette._real_async().handle_async_request(request)
@@ -383,7 +350,7 @@ class CassetteTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
             await response.aread()
         finally:
             await response.aclose()
-        return self.cassette._record(stored, response)
+        return self.cassette._record(pending, response)
 
     def close(self) -> None:
         """Close the real transport the cassette created, if any (the client closes us)."""

@@ -10,18 +10,24 @@ Requests are compared in their stored (decoded, redacted) form, by protocol:
 
 Never compared: scheme, host and port (a recording against a fake on a random loopback port
 replays anywhere), and headers (dates, request ids and quota counters change every run).
+
+Redacted values are not compared either: both sides hold the placeholder. And a value scrubbed
+from a recording (see ``_redact``) may reach replay in clear, before replay has learnt it is
+secret; :func:`fits` lets each placeholder in a recorded string stand for any text, for the
+cassette to fall back on when no recording matches exactly.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ._codec import is_xmlrpc
 
-__all__ = ["describe", "differences", "miss_message", "nearest", "request_key"]
+__all__ = ["describe", "differences", "fits", "miss_message", "nearest", "request_key"]
 
 Stored = Mapping[str, Any]
 _BODY_KINDS = ("json", "text", "base64")
@@ -45,6 +51,62 @@ def _canonical(stored: Stored) -> list[Any]:
 def _body(stored: Stored) -> list[Any] | None:
     kind = next((k for k in _BODY_KINDS if k in stored), None)
     return None if kind is None else [kind, stored[kind]]
+
+
+# ------------------------------------------------------------------- wildcard fit
+
+
+def fits(sent: Stored, recorded: Stored, placeholder: str) -> bool:
+    """Whether ``sent`` matches ``recorded`` with each ``placeholder`` in a recorded string
+    standing for any (non-empty) text; the query is still a multiset, object keys are exact."""
+    if is_xmlrpc(sent) != is_xmlrpc(recorded):
+        return False
+    mine, theirs = _canonical(sent), _canonical(recorded)
+    if is_xmlrpc(sent):
+        return _fits(mine, theirs, placeholder)
+    query_fits = _query_fits(mine[3], theirs[3], placeholder)
+    return query_fits and _fits(mine[:3] + mine[4:], theirs[:3] + theirs[4:], placeholder)
+
+
+def _fits(sent: Any, recorded: Any, placeholder: str) -> bool:
+    if isinstance(recorded, str):
+        return isinstance(sent, str) and _text_fits(sent, recorded, placeholder)
+    if isinstance(recorded, dict):
+        return (
+            isinstance(sent, dict)
+            and sent.keys() == recorded.keys()
+            and all(_fits(sent[k], recorded[k], placeholder) for k in recorded)
+        )
+    if isinstance(recorded, list):
+        return (
+            isinstance(sent, list)
+            and len(sent) == len(recorded)
+            and all(_fits(a, b, placeholder) for a, b in zip(sent, recorded, strict=True))
+        )
+    return _json(sent) == _json(recorded)  # as JSON, so True != 1 and 1 != 1.0
+
+
+def _text_fits(sent: str, recorded: str, placeholder: str) -> bool:
+    if placeholder not in recorded:
+        return sent == recorded
+    pattern = ".+?".join(re.escape(part) for part in recorded.split(placeholder))
+    return re.fullmatch(pattern, sent, re.DOTALL) is not None
+
+
+def _query_fits(sent: list[Any], recorded: list[Any], placeholder: str) -> bool:
+    if len(sent) != len(recorded):
+        return False
+    left = list(sent)
+    # Exact pairs first, so a wildcard never takes the pair an exact one needs.
+    for name, value in sorted(recorded, key=lambda pair: placeholder in pair[1]):
+        taken = next(
+            (i for i, (n, v) in enumerate(left) if n == name and _text_fits(v, value, placeholder)),
+            None,
+        )
+        if taken is None:
+            return False
+        del left[taken]
+    return True
 
 
 # -------------------------------------------------------------------- description

@@ -16,6 +16,7 @@ from keap_adapter.testing._codec import decode_request, from_jsonable, to_jsonab
 from keap_adapter.testing._matching import (
     describe,
     differences,
+    fits,
     miss_message,
     nearest,
     request_key,
@@ -153,6 +154,28 @@ def test_host_scheme_and_port_are_ignored_method_and_path_are_not() -> None:
     assert same(base, rest("GET", "http://127.0.0.1:53211/crm/rest/v2/contacts/7"))
     assert not same(base, rest("GET", "https://api.infusionsoft.com/crm/rest/v2/contacts/8"))
     assert not same(base, rest("DELETE", "https://api.infusionsoft.com/crm/rest/v2/contacts/7"))
+
+
+def test_a_placeholder_in_a_recording_fits_any_text_there_and_only_there() -> None:
+    recorded = rest("GET", "https://x.test/v2/e/R/status?filter=email==R&a=1&a=R", json={"n": "R"})
+    recorded = {**recorded, "path": "/v2/e/<R>/status", "json": {"n": "Hi <R>"}}
+    recorded["query"] = [["filter", "email==<R>"], ["a", "1"], ["a", "<R>"]]
+    sent = rest(
+        "GET", "https://x.test/v2/e/x@y/status?a=z&filter=email==x@y&a=1", json={"n": "Hi x"}
+    )
+    assert fits(sent, recorded, "<R>")
+    assert not fits({**sent, "path": "/v2/e/x@y/other"}, recorded, "<R>")
+    assert not fits({**sent, "json": {"n": "Ho x"}}, recorded, "<R>")
+    assert not fits({**sent, "json": {"m": "Hi x"}}, recorded, "<R>")  # keys are exact
+    assert not fits(
+        {**sent, "query": [["a", "z"], ["a", "z"], ["filter", "email==x"]]}, recorded, "<R>"
+    )
+    call = {"path": "/x", "xmlrpc": {"method": "M.f", "params": ["k", "<R>", 1]}}
+    assert fits({"path": "/x", "xmlrpc": {"method": "M.f", "params": ["j", "a@b", 1]}}, call, "<R>")
+    assert not fits(
+        {"path": "/x", "xmlrpc": {"method": "M.g", "params": ["j", "a", 1]}}, call, "<R>"
+    )
+    assert not fits(sent, call, "<R>")
 
 
 def test_headers_are_never_matched() -> None:

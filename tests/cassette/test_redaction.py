@@ -17,7 +17,8 @@ from keap_adapter.testing import FakeKeap
 from keap_adapter.testing._cassette import Cassette
 from keap_adapter.testing._codec import decode_request
 from keap_adapter.testing._matching import request_key
-from keap_adapter.testing._redact import Redactor, redact_fields, scrub_text
+from keap_adapter.testing._redact import Redactor, redact_fields
+from keap_adapter.testing._redact_text import scrub_text
 
 LEGACY = "https://myapp.infusionsoft.com/api/xmlrpc"
 
@@ -154,3 +155,76 @@ def test_redacted_fields_still_match_on_replay(tmp_path: Path) -> None:
     assert recorded == replayed
     assert recorded.given_name == "<REDACTED>"
     assert b"Ada" not in path.read_bytes()
+
+
+# ------------------------------------------------------------------ field values elsewhere
+
+
+def test_a_field_also_matches_dotted_join_names() -> None:
+    # XML-RPC joins (ContactGroupAssign) name the contact's columns "Contact.Email".
+    row = {"Contact.Email": "ada@example.com", "Contact.Id": 3, "Email": "b@x.test"}
+    assert redact_fields(row, {"Email"}, "-") == {
+        "Contact.Email": "-",
+        "Contact.Id": 3,
+        "Email": "-",
+    }
+    assert redact_fields(row, {"Contact.Email"}, "-")["Email"] == "b@x.test"
+
+
+def test_field_values_are_scrubbed_elsewhere_as_whole_words_in_any_case() -> None:
+    redactor = Redactor(fields={"given_name"})
+    redactor.request({"method": "POST", "path": "/c", "json": {"given_name": "Mark"}})
+    echo = {"status": 200, "headers": {}, "json": {"note": "Hi MARK!", "status": "Marketable"}}
+    assert redactor.response(echo)["json"] == {"note": "Hi <REDACTED>!", "status": "Marketable"}
+
+
+def test_short_field_values_are_redacted_in_place_but_not_scrubbed_elsewhere() -> None:
+    # "Al" or "" would turn every "al" of the file into the placeholder: only the field goes.
+    redactor = Redactor(fields={"given_name", "family_name"})
+    stored = redactor.request(
+        {"method": "POST", "path": "/c", "json": {"given_name": "Al", "family_name": "", "n": "Al"}}
+    )
+    assert stored["json"] == {"given_name": "<REDACTED>", "family_name": "<REDACTED>", "n": "Al"}
+
+
+def test_the_envelope_is_never_scrubbed() -> None:
+    # A name that is also a method, a header or an XML-RPC method name leaves them alone.
+    redactor = Redactor(fields={"FirstName"})
+    call = {"method": "POST", "path": "/xmlrpc", "headers": {"user-agent": "POST"}}
+    call["xmlrpc"] = {"method": "DataService.query", "params": ["k", {"FirstName": "DataService"}]}
+    stored = redactor.request(call)
+    assert stored["method"] == "POST"
+    assert stored["xmlrpc"]["method"] == "DataService.query"
+    assert stored["headers"] == {"user-agent": "POST"}
+
+
+@pytest.mark.parametrize(
+    "echo",
+    [
+        "filter=email%3D%3Dzeb%2Bx%40example.com&page_size=1",  # percent-encoded, after %3D
+        "filter=email==zeb+x@example.com",
+        "<p>zeb+x@example.com &lt;ZEB+X@EXAMPLE.COM&gt;</p>",
+        "zeb%2bx%40example.com",  # lower-case hex
+    ],
+)
+def test_echoed_spellings_of_a_field_value_are_scrubbed(echo: str) -> None:
+    redactor = Redactor(fields={"email"})
+    redactor.request({"method": "POST", "path": "/c", "json": {"email": "zeb+x@example.com"}})
+    scrubbed = redactor.response({"status": 400, "headers": {"x-echo": echo}, "text": echo})
+    assert "zeb" not in scrubbed["text"].lower()
+    assert scrubbed["headers"]["x-echo"] == scrubbed["text"]
+
+
+def test_json_and_html_escaped_spellings_of_a_name_are_scrubbed() -> None:
+    redactor = Redactor(fields={"given_name"})
+    redactor.request({"method": "POST", "path": "/c", "json": {"given_name": "Zoë O'Hara"}})
+    echo = '{"m": "Zo\\u00eb O\'Hara"} <b>Zoë O&#x27;Hara</b> Zo%C3%AB%20O%27Hara'
+    scrubbed = redactor.response({"status": 400, "headers": {}, "text": echo})["text"]
+    assert scrubbed == '{"m": "<REDACTED>"} <b><REDACTED></b> <REDACTED>'
+
+
+def test_an_address_in_a_rest_path_is_redacted_when_email_is_named() -> None:
+    path = "/crm/rest/v2/emailAddresses/zeb+x@example.com/status"
+    stored = Redactor(fields={"Email"}).request({"method": "GET", "path": path})
+    assert stored["path"] == "/crm/rest/v2/emailAddresses/<REDACTED>/status"
+    assert Redactor(fields={"given_name"}).request({"method": "GET", "path": path})["path"] == path

@@ -91,12 +91,20 @@ def test_a_file_without_a_redacted_entry_still_loads_and_replays(
     assert cassette.redact_fields == frozenset()
 
 
-def test_more_fields_on_replay_are_added_to_the_files(path: Path, backend: BackendName) -> None:
+@pytest.mark.parametrize("mode", ["none", "once"])
+def test_more_fields_on_replay_rewrite_the_file_redacted(
+    path: Path, backend: BackendName, mode: str
+) -> None:
     record(path, backend, redact_fields=["given_name", "FirstName"])
     assert b"Lovelace" in path.read_bytes()
-    cassette = replay(path, backend, redact_fields=["family_name", "LastName"])
+    cassette = replay(path, backend, mode, redact_fields=["family_name", "LastName"])
     assert cassette.all_played  # the loaded recordings are redacted with the union too
     assert cassette.redact_fields == {"given_name", "FirstName", "family_name", "LastName"}
+    # What the test saw and what the file holds agree: the value is gone from the file too.
+    assert b"Lovelace" not in path.read_bytes()
+    fields = json.loads(path.read_text())["redacted"]["fields"]
+    assert fields == ["FirstName", "LastName", "family_name", "given_name"]
+    assert replay(path, backend).all_played
 
 
 def test_a_new_episode_saves_the_union_and_redacts_the_old_recordings(
@@ -172,3 +180,36 @@ def test_an_empty_placeholder_is_refused(path: Path) -> None:
     # It would erase values without a trace, and the file could not be read back.
     with pytest.raises(ValueError, match="placeholder"):
         Cassette(path, placeholder="")
+
+
+def test_requests_told_apart_only_by_redacted_values_carry_a_note(
+    path: Path, backend: BackendName
+) -> None:
+    fake = FakeKeap()
+    with (
+        Cassette(
+            path, "once", real_transport=fake.transport, redact_fields=["email", "Email"]
+        ) as cassette,
+        ka.KeapClient(backend, fake.api_key, transport=cassette.transport) as client,
+    ):
+        for email in ("alice@example.com", "bob@example.com"):
+            client.contacts.create(ka.NewContact(email=email))
+        list(client.contacts.list())
+        list(client.contacts.list())  # the same request twice: nothing to note
+    interactions = json.loads(path.read_text())["interactions"]
+    notes = {index: i["note"] for index, i in enumerate(interactions) if "note" in i}
+    assert notes
+    assert max(notes) < len(interactions) - 2  # not on the repeated listing
+    for index, note in notes.items():
+        assert "redacted" in note
+        assert "recorded order" in note
+        first = int(note.split("#", 1)[1].split()[0].rstrip(",:;)"))
+        assert first < index
+    # What the note warns of: replay cannot tell the addresses apart, so carol gets bob's answer.
+    with (
+        Cassette(path) as cassette,
+        ka.KeapClient(backend, "KeapAK-replay-key", transport=cassette.transport) as client,
+    ):
+        bob = client.contacts.create(ka.NewContact(email="bob@example.com"))
+        carol = client.contacts.create(ka.NewContact(email="carol@example.com"))
+    assert (bob.id, carol.id) == (1, 2)

@@ -1,0 +1,134 @@
+"""Scrubbing remembered secrets out of stored interactions, in every spelling a server echoes.
+
+Two kinds of secret, found differently:
+
+- keys (the API key, auth header values, cookies) are long and random: they are replaced
+  wherever they occur, even inside a longer string, and also in object keys;
+- values (what a redacted field held: names, addresses) are ordinary words: they are replaced
+  only as whole words (``Mark`` leaves ``Marketable`` alone), in any letter case, and only in
+  string values, never in object keys (``"email": ...`` stays readable and parseable).
+
+Each is looked for as written, percent-encoded (either hex case, ``+`` or ``%20`` for a
+space), JSON-escaped (``\\u00e9``) and HTML-escaped. Only a stored interaction's data is
+scrubbed (path, query values, header values, bodies): never the HTTP method, the XML-RPC
+method name, a status or a header name, so a secret that happens to spell one of those cannot
+break the file or make every request look alike.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+__all__ = ["Patterns", "compile_patterns", "scrub", "scrub_stored", "scrub_text", "spellings"]
+
+# A value's word may start right after a percent-escape: "filter=email%3D%3Dada%40x.test".
+_WORD_BEFORE = r"(?:(?<=%[0-9A-Fa-f]{2})|(?<!\w))"
+_WORD_AFTER = r"(?!\w)"
+# What a string pattern finds, and what a key pattern finds (see the module docs).
+Patterns = tuple["re.Pattern[str] | None", "re.Pattern[str] | None"]
+
+
+def spellings(secret: str) -> set[str]:
+    """``secret`` as written and as a server may echo it: percent-, JSON- and HTML-escaped."""
+    out = {secret, html.escape(secret), html.escape(secret, quote=False)}
+    out.add(html.escape(secret).replace("&#x27;", "&#39;"))
+    out |= {quote(secret, safe=safe) for safe in ("", "@", "@+", "/")}
+    out |= {quote_plus(secret), quote_plus(secret, safe="@")}
+    out |= {json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+    return {spelling for spelling in out if spelling}
+
+
+@functools.lru_cache(maxsize=32)
+def compile_patterns(keys: frozenset[str], values: frozenset[str]) -> Patterns:
+    """The patterns for strings (keys and values) and for object keys (keys only)."""
+    key_forms = {form for key in keys for form in spellings(key)}
+    value_forms = {form for value in values for form in spellings(value)} - key_forms
+    alternatives = [(form, re.escape(form)) for form in key_forms]
+    alternatives += [(form, _as_word(form)) for form in value_forms]
+    return _compile(alternatives), _compile([(form, re.escape(form)) for form in key_forms])
+
+
+def _as_word(form: str) -> str:
+    # Word edges only where the value itself starts or ends with a word character.
+    before = _WORD_BEFORE if re.match(r"\w", form[0]) else ""
+    after = _WORD_AFTER if re.match(r"\w", form[-1]) else ""
+    return before + re.escape(form) + after
+
+
+def _compile(alternatives: list[tuple[str, str]]) -> re.Pattern[str] | None:
+    if not alternatives:
+        return None
+    # Longest first: at one position the regex takes the first alternative that matches.
+    ordered = sorted(alternatives, key=lambda item: (-len(item[0]), item[0]))
+    return re.compile("|".join(regex for _, regex in ordered), re.IGNORECASE)
+
+
+def scrub(value: Any, patterns: Patterns, placeholder: str) -> Any:
+    """``value`` with every secret replaced, in strings and (keys only) in object keys."""
+    strings, keys = patterns
+    if strings is None:
+        return value
+    if isinstance(value, str):
+        return strings.sub(placeholder, value)
+    if isinstance(value, dict):
+        return {
+            _key(k, keys, placeholder): scrub(v, patterns, placeholder) for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [scrub(item, patterns, placeholder) for item in value]
+    return value
+
+
+def _key(key: str, pattern: re.Pattern[str] | None, placeholder: str) -> str:
+    # "$datetime" and friends are the codec's tags (see _codec), not data.
+    if pattern is None or key.startswith("$"):
+        return key
+    return pattern.sub(placeholder, key)
+
+
+def scrub_stored(stored: Mapping[str, Any], patterns: Patterns, placeholder: str) -> dict[str, Any]:
+    """A stored request or response with its data parts scrubbed (see the module docs)."""
+    out = dict(stored)
+    if patterns[0] is None:
+        return out
+    for part in ("path", "json", "text"):
+        if part in out:
+            out[part] = scrub(out[part], patterns, placeholder)
+    if "query" in out:
+        out["query"] = [[name, scrub(v, patterns, placeholder)] for name, v in out["query"]]
+    if "headers" in out:
+        out["headers"] = {k: scrub(v, patterns, placeholder) for k, v in out["headers"].items()}
+    if "xmlrpc" in out:
+        out["xmlrpc"] = _scrub_xmlrpc(out["xmlrpc"], patterns, placeholder)
+    return out
+
+
+def _scrub_xmlrpc(body: Mapping[str, Any], patterns: Patterns, placeholder: str) -> dict[str, Any]:
+    out = dict(body)  # "method" is the envelope: the call's name, never scrubbed
+    for part in ("params", "result"):
+        if part in out:
+            out[part] = scrub(out[part], patterns, placeholder)
+    if isinstance(out.get("fault"), Mapping):
+        fault = dict(out["fault"])
+        fault["string"] = scrub(fault.get("string"), patterns, placeholder)
+        out["fault"] = fault
+    return out
+
+
+def scrub_text(text: str, secrets: Iterable[str], placeholder: str) -> str:
+    """JSON text with each secret replaced, written as it appears inside a JSON string.
+
+    Plain substring replacement, so only for keys: a value such as a name could also spell a
+    JSON key or literal of the file itself.
+    """
+    escaped_placeholder = json.dumps(placeholder, ensure_ascii=False)[1:-1]
+    for secret in sorted(secrets, key=len, reverse=True):
+        escaped = json.dumps(secret, ensure_ascii=False)[1:-1]
+        text = text.replace(escaped, escaped_placeholder)
+    return text
