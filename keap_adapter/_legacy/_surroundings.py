@@ -17,19 +17,10 @@ from xmlrpc.client import Fault
 
 from .._account_models import CustomField, EmailStatus, FieldType
 from .._models import TagCategory
+from .._xmlrpc_server import _surroundings as opt
 from .._xmlrpc_server._faults import no_field
-from .._xmlrpc_server._schema import (
-    CATEGORY_SCHEMA,
-    FIELD_SCHEMA,
-    category_changes,
-    category_row,
-)
-from .._xmlrpc_server._surroundings import (
-    DOUBLE_OPT_IN,
-    NOT_MARKETABLE,
-    SINGLE_OPT_IN,
-    Surroundings,
-)
+from .._xmlrpc_server._schema import CATEGORY_SCHEMA, FIELD_SCHEMA, category_changes, category_row
+from .._xmlrpc_server._surroundings import Surroundings
 from .._xmlrpc_server._table import Table
 from .._xmlrpc_server._values import empty
 from ..backends._xmlrpc_more import ADD_TYPES, DATA_TYPES
@@ -152,8 +143,10 @@ def _update_field(_ctx: Context, _field_id: int, _values: Row) -> bool:
 def opt_code(status: EmailStatus) -> int:
     """getOptStatus's answer: 0 not opted in, 2 double opt-in (or confirmed), else 1."""
     if not status.opted_in:
-        return NOT_MARKETABLE
-    return DOUBLE_OPT_IN if status.status in ("DOUBLE_OPT_IN", "CONFIRMED") else SINGLE_OPT_IN
+        return opt.NOT_MARKETABLE
+    return (
+        opt.DOUBLE_OPT_IN if status.status in ("DOUBLE_OPT_IN", "CONFIRMED") else opt.SINGLE_OPT_IN
+    )
 
 
 def _opt_status(ctx: Context, email: str) -> int:
@@ -161,7 +154,7 @@ def _opt_status(ctx: Context, email: str) -> int:
     try:
         return opt_code(ctx.client.contacts.email_status(email))
     except ValueError:
-        return NOT_MARKETABLE
+        return opt.NOT_MARKETABLE
 
 
 def _set_opt_in(ctx: Context, email: str, reason: str, opted_in: bool) -> bool:
