@@ -147,7 +147,14 @@ def _compare_command(commands: Any, handlers: Handlers) -> None:
 
 
 def _id_list(text: str) -> list[int]:
-    return [int(part) for part in text.split(",") if part.strip()]
+    """Comma-separated contact ids; argparse names the type in its error, so say it plainly."""
+    try:
+        ids = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        ids = []
+    if not ids or any(i <= 0 for i in ids):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of contact ids")
+    return ids
 
 
 def _verbs(commands: Any, name: str, text: str) -> Any:

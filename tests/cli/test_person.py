@@ -179,6 +179,18 @@ def test_serve_refuses_a_port_that_is_no_port(capsys: pytest.CaptureFixture[str]
     assert "70000 is not a port number (0 to 65535)" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("ids", ["1,x", ",,", "0,2"])
+def test_compare_names_a_bad_id_list_in_plain_words(
+    capsys: pytest.CaptureFixture[str], ids: str
+) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["compare", "--fake", "--contacts", ids])
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert f"{ids!r} is not a comma-separated list of contact ids" in err
+    assert "_id_list" not in err
+
+
 # ------------------------------------------------------------------ the XML-RPC shutdown note
 
 
