@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from ..backends._fields import CONTACT_FIELDS
+from ..backends._fields import ADDRESSES, CONTACT_FIELDS, EMAILS, PHONES
 from ._audit_model import Verdict
 from ._methods import LegacyMethod
 
@@ -84,8 +84,33 @@ def untranslatable(method: str, table: str | None, params: Sequence[Arg]) -> tup
     role, or arguments the audit could not read, name nothing.
     """
     roles = ROLES.get(method, ())
-    named = (name for role, arg in zip(roles, params, strict=False) for name in _names(role, arg))
-    return tuple(dict.fromkeys(n for n in named if not translatable(table or "Contact", n)))
+    named = [name for role, arg in zip(roles, params, strict=False) for name in _names(role, arg)]
+    missing = _unreachable(method, table, roles, params)
+    return tuple(dict.fromkeys([*(n for n in named if not translatable(table or "Contact", n)),
+                                *missing]))  # fmt: skip
+
+
+# A new contact needs an email, phone or address on REST v2, so the shim refuses a literal
+# struct naming none (XML-RPC accepted it); addWithDupCheck matches on Email, so needs it.
+NO_WAY_TO_REACH = "(no Email, Phone or address column: REST v2 needs one to create a contact)"
+NO_EMAIL = "(no Email column: the duplicate check matches on it)"
+_REACHABLE = frozenset(
+    {*EMAILS.values(), *PHONES.values(), *(c for cols in ADDRESSES.values() for c in cols)}
+)
+
+
+def _unreachable(
+    method: str, table: str | None, roles: Sequence[Role], params: Sequence[Arg]
+) -> tuple[str, ...]:
+    creates = method in ("ContactService.add", "ContactService.addWithDupCheck") or (
+        method == "DataService.add" and table == "Contact"
+    )
+    struct = next((a for r, a in zip(roles, params, strict=False) if r == "struct"), None)
+    if not creates or not isinstance(struct, Names):
+        return ()
+    if method == "ContactService.addWithDupCheck":
+        return () if "Email" in struct.names else (NO_EMAIL,)
+    return () if _REACHABLE & set(struct.names) else (NO_WAY_TO_REACH,)
 
 
 def verdict(row: LegacyMethod | None, columns: Sequence[str]) -> Verdict:

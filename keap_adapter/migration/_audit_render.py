@@ -74,10 +74,13 @@ def _call_lines(calls: Sequence[CallSite]) -> list[str]:
     lines = []
     for call, row in zip(calls, rows, strict=True):
         lines.append(row)
-        if call.columns:
-            table = call.table or "Contact"
-            named = ", ".join(f"{table}.{name}" for name in call.columns)
+        table = call.table or "Contact"
+        named = ", ".join(f"{table}.{c}" for c in call.columns if not c.startswith("("))
+        if named:
             lines.append(f"    ^ columns the shim cannot translate: {named}")
+        # Rules rather than columns ("(no Email ...)"): said as they are.
+        rules = (c[1:-1] for c in call.columns if c.startswith("("))
+        lines += [f"    ^ the shim refuses it: {rule}" for rule in rules]
     return lines
 
 

@@ -8,7 +8,12 @@ import pytest
 
 from keap_adapter.backends._fields import CONTACT_FIELDS
 from keap_adapter.migration._audit import scan_source
-from keap_adapter.migration._audit_columns import TAG_COLUMNS, translatable
+from keap_adapter.migration._audit_columns import (
+    NO_EMAIL,
+    NO_WAY_TO_REACH,
+    TAG_COLUMNS,
+    translatable,
+)
 
 # Real Keap Contact columns with no REST v2 field: untranslatable whatever the field table holds.
 NO_FIELD = ("Username", "Password", "Validated")
@@ -21,10 +26,10 @@ def verdicts(source: str) -> list[tuple[int, str, tuple[str, ...]]]:
 
 def test_struct_keys() -> None:
     assert verdicts("""\
-        s.ContactService.add(K, {"FirstName": "A", "Username": "a", "_Shoe": 9})
+        s.ContactService.add(K, {"Email": "a@b", "Username": "a", "_Shoe": 9})
         s.ContactService.update(K, 1, {"Email": "a@b", "Password": "x"})
         s.ContactService.addWithDupCheck(K, {"Email": "a@b"}, "Email")
-        s.DataService.add(K, "Contact", dict(FirstName="A", Validated=1))
+        s.DataService.add(K, "Contact", dict(Phone1="555", Validated=1))
         s.DataService.update(K, "Contact", 1, {"LastName": "B", **extra})
         s.ContactService.add(K, data)
         """) == [
@@ -80,11 +85,11 @@ def test_names_bound_once_to_a_literal() -> None:
 def test_keyless_wrappers_and_styles() -> None:
     assert verdicts("""\
         infusionsoft.ContactService.load(5, ["Id", "Username"])
-        infusionsoft.ContactService.add({"Password": "x"})
+        infusionsoft.ContactService.add({"Email": "a@b", "Password": "x"})
         infusionsoft.DataService.query("Contact", 10, 0, {}, ["Validated"])
-        ifs.ContactService("add", {"Username": "a"})
+        ifs.ContactService("add", {"City": "Paris", "Username": "a"})
         ifs.DataService("query", "Contact", 10, 0, {}, ["Password"])
-        server._ServerProxy__request("ContactService.add", (K, {"Username": "a"}))
+        server._ServerProxy__request("ContactService.add", (K, {"Email": "e", "Username": "a"}))
         getattr(server, "ContactService.load")(K, 1, ["Password"])
         call("ContactService.load", K, 1, ["Validated"])
         xmlrpc.client.dumps((K, "Contact", 1, ["Username"]), "DataService.load")
@@ -142,3 +147,22 @@ def test_what_is_not_translatable() -> None:
     assert not translatable("ContactGroupAssign", "DateCreated")
     assert not translatable("Invoice", "Id")
     assert TAG_COLUMNS["ContactGroup"] == {"Id", "GroupName", "GroupDescription", "GroupCategoryId"}
+
+
+def test_a_new_contact_the_shim_would_refuse_is_partial() -> None:
+    # REST v2 needs an email, phone or address to create a contact; an upsert needs Email.
+    assert verdicts("""\
+        s.ContactService.add(K, {"FirstName": "A"})
+        s.DataService.add(K, "Contact", {})
+        s.ContactService.addWithDupCheck(K, {"Phone1": "555"}, "Email")
+        s.ContactService.add(K, {"Phone2": "555"})
+        s.DataService.add(K, "ContactGroup", {"GroupName": "VIP"})
+        s.ContactService.add(K, data)
+        """) == [
+        (1, "partial", (NO_WAY_TO_REACH,)),
+        (2, "partial", (NO_WAY_TO_REACH,)),
+        (3, "partial", (NO_EMAIL,)),
+        (4, "covered", ()),
+        (5, "covered", ()),
+        (6, "covered", ()),  # a variable: not seen, so not judged
+    ]

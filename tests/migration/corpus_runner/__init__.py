@@ -1,0 +1,1 @@
+"""Running legacy_corpus's call sites: the machinery behind tests/migration/test_corpus_runs.py."""
