@@ -57,7 +57,10 @@ ENV_VARS = ("KEAP_API_KEY", "KEAP_BACKEND", "KEAP_BASE_URL", "KEAP_XMLRPC_URL")
         ),
         (["tags", "create", ""], ["a tag name must be a non-empty string"]),
         (["contacts", "get", "-5"], ["id must be a positive int up to 2147483647, not -5"]),
-        (["tags", "apply", "1", "0"], ["a contact id must be a positive int up to 2147483647, not 0"]),
+        (
+            ["tags", "apply", "1", "0"],
+            ["a contact id must be a positive int up to 2147483647, not 0"],
+        ),
     ],
 )
 def test_bad_input_is_one_plain_line_per_field_and_exits_2(
