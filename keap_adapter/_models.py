@@ -189,6 +189,9 @@ class Address(BaseModel):
     def _limit(self, info: ValidationInfo) -> Address:
         if not _lenient(info) and self.country_code and not _ALPHA3.fullmatch(self.country_code):
             raise ValueError(f"country_code {self.country_code!r} is not ISO 3166-1 alpha-3")
+        if not _lenient(info) and self.region and not self.country_code:
+            # REST v2's createContact rule ("country_code is required when region is given").
+            raise ValueError(f"the {self.field} address has a region but no country_code")
         for name, limit in {**_ADDRESS_LIMITS[self.field], "region": 50, "zip_four": 10}.items():
             _check_limit(info, self.field, name, getattr(self, name), limit)
         parts = ("line1", "line2", "locality", "region", "postal_code", "country_code", "zip_four")

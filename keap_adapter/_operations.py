@@ -335,7 +335,11 @@ def _options(field_type: str, options: Iterable[str] | None) -> list[str]:
         if not isinstance(option, str) or not option.strip() or "\n" in option or "\r" in option:
             raise ValueError(f"an option is a non-empty line of text, not {option!r}")
         _TEXT.validate_python(option)
-    return given
+    # XML-RPC keeps options as trimmed lines, so trim them on both; a repeat is a mistake.
+    trimmed = [option.strip() for option in given]
+    if len({o.lower() for o in trimmed}) != len(trimmed):
+        raise ValueError(f"options repeat a label: {trimmed}")
+    return trimmed
 
 
 def create_custom_field(

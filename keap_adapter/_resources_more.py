@@ -67,7 +67,8 @@ class CustomFields(_Sub):
         self, label: str, field_type: FieldType, *, options: Iterable[str] | None = None
     ) -> CustomField:
         """Create a contact custom field. ``options`` (for DROPDOWN, LIST_BOX, RADIO and
-        DRILLDOWN only) are the labels it offers."""
+        DRILLDOWN only) are the labels it offers. Over XML-RPC the options are a second call;
+        if that one fails, the error's ``partial_result`` is the field made without them."""
         return self._r._operate(ops.create_custom_field(label, field_type, options))
 
 

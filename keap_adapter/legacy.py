@@ -180,8 +180,18 @@ class ServerProxy:
 # Hosts that only ever serve Keap's API (keap-api.md 1.1 lists api.infusionsoft.com and
 # api.keap.com; legacy app hosts are {app}.infusionsoft.com).
 _KEAP_HOSTS = ("api.infusionsoft.com", "api.keap.com")
+# The stdlib ServerProxy's positional parameters after the URI, in order.
+_POSITIONAL = (
+    "transport",
+    "encoding",
+    "verbose",
+    "allow_none",
+    "use_datetime",
+    "use_builtin_types",
+)
 _lock = threading.Lock()
-_current: list[Installation] = []  # the one installation in force, if any
+_stack: list[Installation] = []  # installations in force, innermost last
+_saved: dict[str, Any] = {}  # what install replaced: the stdlib class, whether xmlrpclib was there
 
 
 class Installation:
@@ -191,22 +201,23 @@ class Installation:
         self.client = client
         self.urls = (client.endpoint, _own_xmlrpc_url(client), *urls)
         self._options = proxy_options
-        self._original = xmlrpc.client.ServerProxy
-        self._added_xmlrpclib = "xmlrpclib" not in sys.modules
 
     def is_keap(self, uri: object) -> bool:
         """Whether ``uri`` is one of Keap's XML-RPC endpoints (so the shim answers it)."""
         text = uri.decode() if isinstance(uri, bytes) else str(uri)
         if any(text.rstrip("/") == u.rstrip("/") or text.startswith(u) for u in self.urls):
             return True
-        host = (urllib.parse.urlsplit(text).hostname or "").lower()
+        host = (urllib.parse.urlsplit(text).hostname or "").lower().rstrip(".")
         return host in _KEAP_HOSTS or host.endswith(".infusionsoft.com")
 
     def __enter__(self) -> Installation:
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        uninstall()
+        with _lock:
+            if self in _stack:
+                _stack.remove(self)
+            _point_at_top()
 
 
 def _own_xmlrpc_url(client: KeapClient) -> str:
@@ -221,46 +232,56 @@ def install(client: KeapClient, *, urls: Iterable[str] = (), **proxy_options: An
     Keap's URLs are the client's own XML-RPC endpoint (``{base_url}/xmlrpc/v1`` or its
     ``xmlrpc_url``, whatever its backend), any URL on ``api.infusionsoft.com``,
     ``api.keap.com`` or an ``*.infusionsoft.com`` app host, and those starting with one of
-    ``urls``. Any other URL gets the ordinary proxy. The caller's keywords
-    (``use_datetime``, ``allow_none``...) are honoured as the stdlib honours them;
-    ``proxy_options`` (``server_filters``) go to every shim. Installing again replaces
-    the client. Undo with :func:`uninstall`, or use the result as a context manager.
-    Code that bound ``ServerProxy`` before this call (``from xmlrpc.client import
-    ServerProxy`` at import time) keeps the name it bound.
+    ``urls``. Any other URL gets the ordinary proxy. The caller's arguments
+    (``use_datetime``, ``allow_none``..., by keyword or position) are honoured as the
+    stdlib honours them; ``proxy_options`` (``server_filters``) go to every shim.
+
+    Installations nest: the newest is in force, and leaving a ``with legacy.install(...)``
+    block brings back the one before it. :func:`uninstall` undoes them all. This patches the
+    ``xmlrpc.client`` module, so it is process-wide, for every thread: install once at
+    start-up rather than per thread. Code that bound ``ServerProxy`` before this call
+    (``from xmlrpc.client import ServerProxy`` at import time) keeps the name it bound.
     """
     with _lock:
-        _restore()
+        if not _stack:
+            _saved["class"] = xmlrpc.client.ServerProxy
+            _saved["xmlrpclib"] = "xmlrpclib" in sys.modules
         installation = Installation(client, urls, proxy_options)
-        _current.append(installation)
-        xmlrpc.client.ServerProxy = xmlrpc.client.Server = _switch(installation)  # type: ignore[misc]
-        sys.modules.setdefault("xmlrpclib", xmlrpc.client)
+        _stack.append(installation)
+        _point_at_top()
     return installation
 
 
 def uninstall() -> None:
-    """Undo :func:`install` (nothing to do if it was not installed)."""
+    """Undo every :func:`install` (nothing to do if none is in force)."""
     with _lock:
-        _restore()
+        _stack.clear()
+        _point_at_top()
 
 
-def _restore() -> None:
-    if not _current:
+def _point_at_top() -> None:
+    """Point ``xmlrpc.client.ServerProxy`` at the innermost installation, or restore it."""
+    if _stack:
+        xmlrpc.client.ServerProxy = xmlrpc.client.Server = _switch(_stack[-1])  # type: ignore[misc]
+        sys.modules.setdefault("xmlrpclib", xmlrpc.client)
         return
-    done = _current.pop()
-    xmlrpc.client.ServerProxy = xmlrpc.client.Server = done._original  # type: ignore[misc]
-    if done._added_xmlrpclib and sys.modules.get("xmlrpclib") is xmlrpc.client:
+    if "class" not in _saved:
+        return
+    xmlrpc.client.ServerProxy = xmlrpc.client.Server = _saved.pop("class")  # type: ignore[misc]
+    if not _saved.pop("xmlrpclib") and sys.modules.get("xmlrpclib") is xmlrpc.client:
         del sys.modules["xmlrpclib"]
 
 
 def _switch(installation: Installation) -> type[xmlrpc.client.ServerProxy]:
     """A ``ServerProxy`` class whose constructor answers Keap's URLs with the shim."""
-    original = installation._original
+    original: type[xmlrpc.client.ServerProxy] = _saved["class"]
 
     class KeapAwareServerProxy(original):  # type: ignore[valid-type, misc]
         def __new__(cls, uri: Any, *args: Any, **kwargs: Any) -> Any:
             if installation.is_keap(uri):
-                options = {"use_builtin_types": False, **kwargs, **installation._options}
-                return ServerProxy(installation.client, *args, **options)
+                given = dict(zip(_POSITIONAL, args, strict=False)) | kwargs
+                options = {"use_builtin_types": False, **given, **installation._options}
+                return ServerProxy(installation.client, **options)
             return super().__new__(cls)
 
     KeapAwareServerProxy.__qualname__ = KeapAwareServerProxy.__name__ = "ServerProxy"

@@ -18,7 +18,7 @@ from xmlrpc.client import Fault
 from .._account_models import CustomField, EmailStatus, FieldType
 from .._models import TagCategory
 from .._xmlrpc_server import _surroundings as opt
-from .._xmlrpc_server._faults import no_field
+from .._xmlrpc_server._faults import invalid, no_field
 from .._xmlrpc_server._schema import CATEGORY_SCHEMA, FIELD_SCHEMA, category_changes, category_row
 from .._xmlrpc_server._surroundings import Surroundings
 from .._xmlrpc_server._table import Table
@@ -157,15 +157,21 @@ def _opt_status(ctx: Context, email: str) -> int:
         return opt.NOT_MARKETABLE
 
 
+# Keap's XML-RPC takes an empty reason; REST v2 requires one (UpdateEmailAddress.reason).
+NO_REASON = "No reason given (legacy XML-RPC call)"
+
+
 def _set_opt_in(ctx: Context, email: str, reason: str, opted_in: bool) -> bool:
-    """Whether the address now has the status asked for. An address or reason the facade
-    refuses (malformed, empty) changes nothing, so the answer is ``False``, as Keap's is
-    for an opt-in it declines."""
+    """Whether the address now has the status asked for. An empty reason gets a stated
+    placeholder, so an unsubscribe is never lost; an address or reason the facade refuses
+    (malformed, too long) faults ``[InvalidParameter]`` rather than answering a quiet False
+    that legacy code would not check."""
     contacts = ctx.client.contacts
+    why = reason if reason.strip() else NO_REASON
     try:
-        status = contacts.opt_in(email, reason) if opted_in else contacts.opt_out(email, reason)
-    except ValueError:
-        return False
+        status = contacts.opt_in(email, why) if opted_in else contacts.opt_out(email, why)
+    except ValueError as exc:
+        raise invalid(f"{'optIn' if opted_in else 'optOut'}: {exc}".splitlines()[0]) from None
     return status.opted_in is opted_in
 
 

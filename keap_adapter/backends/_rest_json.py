@@ -122,7 +122,8 @@ def contact_from_json(
 ) -> Contact:
     """A v2 ``Contact`` JSON object -> ``Contact``; ``custom_names`` maps field id -> name,
     ``custom_types`` field name -> field_type (date fields are typed)."""
-    values = {k: v for k, v in data.items() if k in CONTACT_JSON_FIELDS and v is not None}
+    # Empty strings are "not set" (an unset date reads "" on some answers).
+    values = {k: v for k, v in data.items() if k in CONTACT_JSON_FIELDS and v not in (None, "")}
     values["id"] = int(data["id"])
     company = values.pop("company", None) or {}
     values["company_name"] = company.get("company_name")
@@ -134,7 +135,7 @@ def contact_from_json(
              for cf in values.get("custom_fields") or []}  # fmt: skip
     values["custom_fields"] = {k: typed_custom(v, types.get(k, "")) for k, v in named.items()}
     for name in _SLOT_PARTS:
-        values[name] = [_slot(item, name) for item in values.get(name) or []]
+        values[name] = _slots(values.get(name) or [], name)
     return Contact.model_validate(values, context=LENIENT)
 
 
@@ -155,6 +156,27 @@ _SLOT_PARTS = {
 def _slot(item: dict[str, Any], name: str) -> dict[str, Any]:
     # Keap adds read-only parts (is_opt_in, number_e164, zip_four...) the model leaves out.
     return {k: item[k] for k in _SLOT_PARTS[name] if item.get(k) is not None}
+
+
+# The slots the models (and XML-RPC's columns) have; the v2 schema also allows
+# ``*_FIELD_UNSPECIFIED``, which no column holds.
+_KNOWN_SLOTS = {
+    "email_addresses": ("EMAIL1", "EMAIL2", "EMAIL3"),
+    "phone_numbers": ("PHONE1", "PHONE2", "PHONE3", "PHONE4", "PHONE5"),
+    "fax_numbers": ("FAX1", "FAX2"),
+    "addresses": ("BILLING", "SHIPPING", "OTHER"),
+}
+
+
+def _slots(items: list[Any], name: str) -> list[dict[str, Any]]:
+    """The items of a slot list the model can hold: one per known slot (the first), so an
+    item in no slot, or a second one in the same slot, never makes a contact unreadable."""
+    kept: dict[str, dict[str, Any]] = {}
+    for item in items:
+        slot = item.get("field") if isinstance(item, dict) else None
+        if slot in _KNOWN_SLOTS[name] and slot not in kept:
+            kept[slot] = _slot(item, name)
+    return list(kept.values())
 
 
 _SLOT_LISTS = ("email_addresses", "phone_numbers", "fax_numbers", "addresses")
@@ -183,8 +205,26 @@ def merge_into(current: Contact, fields: dict[str, Any]) -> dict[str, Any]:
             given = {item.field for item in fields[name]}
             kept = [item for item in getattr(current, name) if item.field not in given]
             merged[name] = sorted([*kept, *fields[name]], key=lambda item: item.field)
+    return keep_unnamed_parts(current, merged)
+
+
+_COMPANY = ("company_name", "company_id")
+
+
+def one_company_part(fields: dict[str, Any]) -> bool:
+    """Whether ``fields`` name one of the two parts of REST v2's ``company`` object only."""
+    return sum(name in fields for name in _COMPANY) == 1
+
+
+def keep_unnamed_parts(current: Contact, fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` with the custom fields and the company part of ``current`` they do not
+    name kept: REST v2 replaces ``custom_fields`` and ``company`` as wholes."""
+    merged = dict(fields)
     if fields.get("custom_fields") is not None:
         merged["custom_fields"] = {**current.custom_fields, **fields["custom_fields"]}
+    if one_company_part(fields):
+        missing = next(name for name in _COMPANY if name not in fields)
+        merged[missing] = getattr(current, missing)
     return merged
 
 

@@ -38,9 +38,10 @@ def field_from_json(data: dict[str, Any]) -> CustomField:
     return CustomField.model_validate(values, context=LENIENT)
 
 
-def status_from_json(data: dict[str, Any]) -> EmailStatus:
-    """A v2 ``RestEmailAddressStatus`` -> :class:`EmailStatus`."""
-    values = {"email": data["email"], "opted_in": data["opted_in"], "status": data["status"]}
+def status_from_json(data: dict[str, Any], email: str) -> EmailStatus:
+    """A v2 ``RestEmailAddressStatus`` -> :class:`EmailStatus`, for the address as asked
+    (Keap may answer it in the case it stored; XML-RPC echoes nothing)."""
+    values = {"email": email, "opted_in": data["opted_in"], "status": data["status"]}
     return EmailStatus.model_validate(values, context=LENIENT)
 
 
@@ -134,7 +135,7 @@ class RestSurroundings:
     def email_status(self, email: str) -> Flow[EmailStatus]:
         call = self._call("contacts.email_status", "GET", _email_path(email))
         try:
-            return (yield from self._read(call, status_from_json))
+            return (yield from self._read(call, lambda data: status_from_json(data, email)))
         except NotFoundError:  # never seen: what XML-RPC's getOptStatus answers (0)
             return EmailStatus(email=email, opted_in=False, status="NON_MARKETABLE")
 
@@ -142,4 +143,4 @@ class RestSurroundings:
         op = "contacts.opt_in" if opted_in else "contacts.opt_out"
         body = {"opted_in": opted_in, "reason": reason}
         call = self._call(op, "PATCH", _email_path(email), json=body)
-        return (yield from self._read(call, status_from_json))
+        return (yield from self._read(call, lambda data: status_from_json(data, email)))

@@ -12,7 +12,7 @@ from .._account_models import CustomField, EmailStatus
 from .._exceptions import ConflictError, NotFoundError
 from .._models import TagCategory
 from . import _xmlrpc_ops as ops
-from ._base import Flow, Page
+from ._base import Flow, Page, keeping_partial
 
 _CATEGORY = "ContactGroupCategory"
 _CATEGORY_FIELDS = ["Id", "CategoryName", "CategoryDescription"]
@@ -124,7 +124,7 @@ class XmlRpcSurroundings:
         )
         for row in found:
             if (
-                str(row.get("CategoryName", "")).casefold() == name.casefold()
+                str(row.get("CategoryName", "")).lower() == name.lower()
                 and row.get("Id") != category_id
             ):
                 raise ConflictError(
@@ -192,9 +192,11 @@ class XmlRpcSurroundings:
             idempotent=False,
         )  # fmt: skip
         field_id = ops.expect(op, new_id, int)
-        if options:
+        if options:  # a second call: if it fails, the field exists without its options
             values = {"Values": "\n".join(options)}
-            yield from self._call(op, "DataService.updateCustomField", field_id, values)
+            made = CustomField(id=field_id, name="", label=label, field_type=field_type)
+            with keeping_partial(lambda: made):
+                yield from self._call(op, "DataService.updateCustomField", field_id, values)
         self._custom_fields = None  # the next contact read asks for the new field too
         row = yield from self._load_row(op, "DataFormField", field_id, FIELD_COLUMNS)
         return field_from_row(op, row)

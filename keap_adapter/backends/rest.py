@@ -145,11 +145,12 @@ class RestBackend(RestSurroundings, Backend):
 
     def update_contact(self, contact_id: int, update: ContactUpdate) -> Flow[Contact]:
         changes = update.changes()
-        if "custom_fields" in changes:
-            # REST replaces the whole custom field list; the facade promises "only the fields
-            # you set change", so merge into what is stored (a read, then the write).
+        if "custom_fields" in changes or wire.one_company_part(changes):
+            # REST replaces the whole custom field list, and the whole ``company`` object; the
+            # facade promises "only the fields you set change", so merge into what is stored
+            # (a read, then the write).
             current = yield from self.get_contact(contact_id)
-            changes["custom_fields"] = {**current.custom_fields, **(changes["custom_fields"] or {})}
+            changes = wire.keep_unnamed_parts(current, changes)
         body = yield from self._body("contacts.update", changes)
         params = [("update_mask", m) for m in wire.update_mask(changes)]
         call = self._call(

@@ -286,7 +286,7 @@ class XmlRpcBackend(XmlRpcSurroundings, Backend):
             operation, "ContactGroup", query, ["Id", "GroupName"], "Id"
         )
         for row in found:
-            same = str(row.get("GroupName", "")).casefold() == name.casefold()
+            same = str(row.get("GroupName", "")).lower() == name.lower()
             if same and row.get("Id") != tag_id:
                 raise ConflictError(
                     f"a tag named {name!r} already exists (id {row.get('Id')})",
@@ -350,7 +350,7 @@ class XmlRpcBackend(XmlRpcSurroundings, Backend):
         )
         tags = [ops.tag_from_row(op, row) for row in found]
         if name is not None:
-            tags = [tag for tag in tags if tag.name.casefold() == name.casefold()]
+            tags = [tag for tag in tags if tag.name.lower() == name.lower()]
         return Page(tags, ops.next_cursor(page, found, limit))
 
     def apply_tag(self, tag_id: int, contact_ids: list[int]) -> Flow[ApplyResult]:

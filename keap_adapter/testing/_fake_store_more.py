@@ -87,9 +87,10 @@ class Surroundings:
     def _check_unique(records: dict[int, Row], kind: str, name: str, own: int | None) -> None:
         """``NameTaken`` if another record has ``name``. REST v2 declares tag and category
         names unique (409 on create); Keap's docs do not say whether case counts, and the
-        fake treats "VIP" and "vip" as one name, as XML-RPC's case-insensitive queries do."""
-        wanted = name.casefold()
-        if any(r["name"].casefold() == wanted for r in records.values() if r["id"] != own):
+        fake treats "VIP" and "vip" as one name, as XML-RPC's case-insensitive queries do
+        (``lower``, as those queries compare, so "STRASSE" and "straße" stay two names)."""
+        wanted = name.lower()
+        if any(r["name"].lower() == wanted for r in records.values() if r["id"] != own):
             raise NameTaken(kind, name)
 
     # tag categories

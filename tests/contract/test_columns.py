@@ -73,3 +73,19 @@ def test_every_column_updates_and_clears(client: ka.KeapClient, other: ka.KeapCl
     for read in (after, other.contacts.get(made.id)):
         dumped = read.model_dump(include=set(cleared))
         assert all(v in (None, []) for v in dumped.values()), dumped
+
+
+def test_one_company_part_changes_alone(client: ka.KeapClient, other: ka.KeapClient) -> None:
+    # REST v2 holds both in one ``company`` object; changing one must keep the other.
+    made = client.contacts.create(
+        ka.NewContact(email="co@example.com", company_name="Acme", company_id=5)
+    )
+    renamed = client.contacts.update(made.id, ka.ContactUpdate(company_name="Acme Ltd"))
+    assert (renamed.company_name, renamed.company_id) == ("Acme Ltd", 5)
+    moved = client.contacts.update(made.id, ka.ContactUpdate(company_id=9))
+    assert (moved.company_name, moved.company_id) == ("Acme Ltd", 9)
+    cleared = client.contacts.update(made.id, ka.ContactUpdate(company_name=None))
+    assert (cleared.company_name, cleared.company_id) == (None, 9)
+    upserted = client.contacts.upsert(ka.NewContact(email="co@example.com", company_name="Other"))
+    got = other.contacts.get(upserted.contact.id)
+    assert (got.company_name, got.company_id) == ("Other", 9)

@@ -185,6 +185,7 @@ def test_upsert_match_is_keyword_only_and_checked(client: ka.KeapClient) -> None
         lambda c: c.contacts.create({"phone_numbers": [{"number": " "}]}),
         lambda c: c.contacts.create({"addresses": [{}]}),
         lambda c: c.contacts.create({"addresses": [{"line1": ""}]}),
+        lambda c: c.contacts.create({"addresses": [{"region": "NY"}]}),
         lambda c: c.contacts.list(given_name="Ada "),
         lambda c: c.contacts.list(given_name=b"Ada"),
     ],
@@ -215,3 +216,13 @@ def test_renaming_a_missing_tag_is_not_found_first(client: ka.KeapClient) -> Non
     client.tags.create("Taken")
     with pytest.raises(ka.NotFoundError, match=r"tags\.update"):
         client.tags.update(999_999, {"name": "Taken"})
+
+
+def test_names_equal_only_by_unicode_folding_are_two_names(client: ka.KeapClient) -> None:
+    # Keap's XML-RPC queries compare case-insensitively (lower), not by Unicode folding.
+    client.tags.create("STRASSE")
+    client.tags.create("straße")
+    client.tags.categories.create("STRASSE")
+    client.tags.categories.create("straße")
+    assert sorted(t.name for t in client.tags.list()) == ["STRASSE", "straße"]
+    assert [t.name for t in client.tags.list(name="strasse")] == ["STRASSE"]

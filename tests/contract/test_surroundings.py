@@ -74,3 +74,15 @@ def test_email_opt_in_status(client: ka.KeapClient, other: ka.KeapClient) -> Non
     assert other.contacts.email_status(address) == out
     # Keap: once opted out, only the person can opt back in (by confirming an email)
     assert client.contacts.opt_in(address, "Form again") == out
+
+
+def test_email_status_names_the_address_as_asked(client: ka.KeapClient) -> None:
+    client.contacts.create(ka.NewContact(email="ada@example.com"))
+    client.contacts.opt_in("ada@example.com", "form")
+    status = client.contacts.email_status("ADA@EXAMPLE.COM")
+    assert (status.email, status.opted_in) == ("ADA@EXAMPLE.COM", True)
+
+
+def test_custom_field_options_are_trimmed_on_both(client: ka.KeapClient) -> None:
+    made = client.contacts.custom_fields.create("Tier", "DROPDOWN", options=[" Gold ", "Silver"])
+    assert made.options == ["Gold", "Silver"]

@@ -163,3 +163,38 @@ def test_the_shim_takes_every_stdlib_keyword(client: ka.KeapClient) -> None:
         context=None,
     )
     assert add_ada(proxy) > 0
+
+
+def test_installations_nest(fake: FakeKeap) -> None:
+    url = "https://api.infusionsoft.com/crm/xmlrpc/v1"
+    with (
+        ka.KeapClient("rest", fake.api_key, transport=fake.transport) as outer_client,
+        ka.KeapClient("xmlrpc", fake.api_key, transport=fake.transport) as inner_client,
+    ):
+        with legacy.install(outer_client):
+            with legacy.install(inner_client):
+                assert "xmlrpc" in repr(xmlrpc.client.ServerProxy(url))
+            # leaving the inner block brings the outer installation back, not the stdlib
+            assert "rest" in repr(xmlrpc.client.ServerProxy(url))
+        assert xmlrpc.client.ServerProxy is ORIGINAL
+
+
+def test_positional_stdlib_arguments_are_honoured(client: ka.KeapClient) -> None:
+    new_id = client.contacts.create(ka.NewContact(email="p@example.com")).id
+    url = "https://api.infusionsoft.com/crm/xmlrpc/v1"
+    with legacy.install(client):
+        # transport, encoding, verbose, allow_none, use_datetime, use_builtin_types
+        proxy = xmlrpc.client.ServerProxy(url, None, "utf-8", False, True, True, True)
+        answer: Any = proxy.ContactService.load("k", new_id, ["DateCreated"])
+    assert isinstance(answer["DateCreated"], datetime)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://api.infusionsoft.com./crm/xmlrpc/v1", "https://MyApp.Infusionsoft.com./api/xmlrpc"],
+)
+def test_a_fully_qualified_host_with_its_trailing_dot_gets_the_shim(
+    client: ka.KeapClient, url: str
+) -> None:
+    with legacy.install(client):
+        assert isinstance(xmlrpc.client.ServerProxy(url), legacy.ServerProxy)

@@ -293,10 +293,15 @@ def test_a_confirmed_address_reads_as_double_opt_in(proxy: Any, fake: FakeKeap) 
     assert proxy.APIEmailService.getOptStatus(LEGACY_KEY, "ann@example.com") == 2
 
 
-def test_an_address_the_facade_refuses_is_never_opted_in(proxy: Any) -> None:
+def test_refused_input_faults_and_an_empty_reason_still_opts_out(proxy: Any) -> None:
     email = proxy.APIEmailService
 
     assert email.getOptStatus(LEGACY_KEY, "not an email") == 0
-    assert email.optIn(LEGACY_KEY, "not an email", "why") is False
-    assert email.optIn(LEGACY_KEY, "a@example.com", "") is False  # Keap records a reason
+    code, text = fault_of(email.optIn, LEGACY_KEY, "not an email", "why")
+    assert (code, text.startswith("[InvalidParameter]optIn: ")) == (12, True)
+    assert fault_of(email.optOut, LEGACY_KEY, "a@example.com", "x" * 256)[0] == 12
     assert fault_of(email.optIn, LEGACY_KEY, 5, "why")[0] == 0  # no method matching
+    # Keap takes an empty reason; an unsubscribe sent with one is never lost.
+    assert email.optIn(LEGACY_KEY, "a@example.com", "signup") is True
+    assert email.optOut(LEGACY_KEY, "a@example.com", "") is True
+    assert email.getOptStatus(LEGACY_KEY, "a@example.com") == 0

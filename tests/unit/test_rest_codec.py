@@ -90,11 +90,33 @@ def test_update_sends_only_changed_fields_in_the_mask(rest: RestBackend) -> None
     assert_fits("CreateUpdateContactRequest", body)
 
 
-def test_update_of_company_uses_the_schema_mask_name(rest: RestBackend) -> None:
-    _, (call,) = drive(
-        rest, rest.update_contact(7, ka.ContactUpdate(company_name="X")), [ok(contact_json())]
+def test_update_of_company_uses_the_schema_mask_name_and_keeps_the_other_part(
+    rest: RestBackend,
+) -> None:
+    stored = ok(contact_json(company={"id": "5", "company_name": "Old"}))
+    _, (read, call) = drive(
+        rest,
+        rest.update_contact(7, ka.ContactUpdate(company_name="X")),
+        [stored, ok(contact_json())],
     )
+    assert read.request.method == "GET"  # REST replaces the whole company object
     assert call.request.url.params.get_list("update_mask") == ["company"]
+    assert json_body(call) == {"company": {"company_name": "X", "id": "5"}}
+
+
+def test_answers_with_slots_no_column_holds_still_read(rest: RestBackend) -> None:
+    odd = contact_json(
+        fax_numbers=[
+            {"number": "1", "field": "FAX_NUMBER_FIELD_UNSPECIFIED"},
+            {"number": "2"},
+            {"number": "3", "field": "FAX2"},
+            {"number": "4", "field": "FAX2"},
+        ],
+        anniversary_date="",
+    )
+    contact, _ = drive(rest, rest.get_contact(7), [ok(odd)])
+    assert contact.fax_numbers == [ka.FaxNumber(number="3", field="FAX2")]
+    assert contact.anniversary_date is None
 
 
 def test_custom_fields_are_mapped_by_name_through_the_contact_model(rest: RestBackend) -> None:

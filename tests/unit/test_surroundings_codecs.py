@@ -175,6 +175,7 @@ def test_xmlrpc_email_status(xb: XmlRpcBackend) -> None:
         (lambda c: c.contacts.custom_fields.create("Size", "DROPDOWN", options="SML"), "list"),
         (lambda c: c.contacts.custom_fields.create("Size", "TEXT", options=["a"]), "no options"),
         (lambda c: c.contacts.custom_fields.create("S", "RADIO", options=["a\nb"]), "line"),
+        (lambda c: c.contacts.custom_fields.create("S", "RADIO", options=["x", " X "]), "repeat"),
         (lambda c: c.contacts.opt_in("a@example.com", ""), "reason"),
         (lambda c: c.contacts.email_status("not-an-email"), "email"),
         (lambda c: c.tags.categories.create(""), "name"),
@@ -194,3 +195,11 @@ def test_bad_input_is_refused_before_sending(call: Any, message: str) -> None:
         with pytest.raises(ValueError, match=message):
             call(client)
     assert sent_requests == []
+
+
+def test_xmlrpc_options_failing_after_the_field_is_made_say_so(xb: XmlRpcBackend) -> None:
+    answers = [xok([{"Id": 1}]), xok([{"Id": 2}]), xok(7), fault(3, "[Unexpected]boom")]
+    with pytest.raises(ka.ServerError) as caught:
+        drive(xb, xb.create_custom_field("Tier", "RADIO", ["Gold"]), answers)
+    made = caught.value.partial_result
+    assert isinstance(made, ka.CustomField) and (made.id, made.options) == (7, [])
