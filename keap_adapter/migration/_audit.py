@@ -1,12 +1,16 @@
 """Find the Keap XML-RPC calls in a Python codebase and say what replaces each one.
 
-``audit_path`` reads every ``*.py`` file (it never imports or runs them). A file Python 3
-parses goes through the :mod:`ast` scanner (``_audit_ast``, which lists the call styles it
-recognises). A notebook export is parsed without its ``!shell`` and ``%magic`` lines. Any
+``audit_path`` reads every Python source under a folder (``_audit_files`` says which: ``*.py``,
+notebooks, scripts with a Python shebang, dot folders but not tools' own); it never imports
+or runs them. A file Python 3 parses goes through the :mod:`ast` scanner (``_audit_ast``,
+which lists the call styles it recognises). A Jupyter notebook's code cells are read as one
+module (``_audit_notebook``), its call sites placed by cell and line. A notebook export is
+parsed without its ``!shell`` and ``%magic`` lines (keeping the code after ``%time``). Any
 other file Python 3 rejects (Python 2, damaged, truncated) is read at token level
 (``_audit_recover``): the same scanner over what can be recovered, its call sites marked
-``found_by="tokens"`` and the file listed in ``failures`` with ``read_as="tokens"``, so a
-report never claims completeness it does not have.
+``found_by="tokens"`` and the file listed in ``failures`` with ``read_as="tokens"``; a file or
+folder that cannot be read at all is listed with ``read_as="skipped"``. So a report never
+claims completeness it does not have.
 
 The method map in ``_methods`` says whether the legacy shim covers a call and which facade
 call and REST v2 endpoint replace it; ``_audit_columns`` says which named columns it cannot
@@ -24,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ._audit_ast import Scanner
+from ._audit_files import list_sources
 from ._audit_model import (
     DYNAMIC,
     AuditReport,
@@ -35,6 +40,7 @@ from ._audit_model import (
     Style,
     Verdict,
 )
+from ._audit_notebook import read_notebook
 from ._audit_recover import parse, recover, without_ipython
 
 __all__ = [
@@ -50,10 +56,9 @@ __all__ = [
     "Verdict",
     "audit_path",
     "scan_file",
+    "scan_notebook",
     "scan_source",
 ]
-
-_SKIP_DIRS = frozenset({"__pycache__", "site-packages", "node_modules"})
 
 
 @dataclass(frozen=True)
@@ -66,27 +71,28 @@ class FileScan:
 
 
 def audit_path(path: str | Path) -> AuditReport:
-    """Scan one ``.py`` file, or every ``*.py`` under a folder, for Keap XML-RPC calls.
+    """Scan one file, or every Python source under a folder, for Keap XML-RPC calls.
 
     Raises ``FileNotFoundError`` if ``path`` does not exist. Files Python 3 cannot parse are
-    read at token level, and files that cannot be read at all are skipped; both are listed
-    in ``failures`` instead of stopping the scan.
+    read at token level, and files and folders that cannot be read at all are skipped; both
+    are listed in ``failures`` instead of stopping the scan.
     """
     root = Path(path)
     if not root.exists():
         raise FileNotFoundError(f"no such file or directory: {root}")
     base = root if root.is_dir() else root.parent
-    names = [p.relative_to(base).as_posix() for p in _python_files(root)]
+    listing = list_sources(root)
+    names = listing.files
     calls: list[CallSite] = []
     dynamic: list[DynamicCall] = []
-    failures: list[ParseFailure] = []
+    failures: list[ParseFailure] = list(listing.failures)
     for name in names:
         scan = _scan_path(base / name, name)
         calls += scan.calls
         dynamic += scan.dynamic
         failures += [scan.failure] if scan.failure else []
-    calls.sort(key=lambda c: (c.file, c.line, c.column))
-    dynamic.sort(key=lambda d: (d.file, d.line, d.column))
+    calls.sort(key=lambda c: (c.file, c.cell or 0, c.line, c.column))
+    dynamic.sort(key=lambda d: (d.file, d.cell or 0, d.line, d.column))
     return AuditReport(str(path), tuple(calls), tuple(names), tuple(failures), tuple(dynamic))
 
 
@@ -106,12 +112,27 @@ def scan_file(source: str | bytes, file: str = "<string>") -> FileScan:
     return _ast_scan(module, file)
 
 
+def scan_notebook(data: bytes, file: str = "<notebook>") -> FileScan:
+    """Call sites and dispatchers of a Jupyter notebook's code cells, placed by cell."""
+    try:
+        notebook = read_notebook(data)
+    except (ValueError, RecursionError) as exc:  # not JSON, or not a notebook's shape
+        return FileScan([], [], ParseFailure(file, None, f"{type(exc).__name__}: {exc}"))
+    if notebook is None:  # another language's kernel: no Python to read
+        return FileScan([], [])
+    scan = scan_file(notebook.text, file)
+    failure = notebook.place(scan.failure) if scan.failure else None
+    return FileScan(
+        [notebook.place(c) for c in scan.calls], [notebook.place(d) for d in scan.dynamic], failure
+    )
+
+
 def _scan_path(path: Path, name: str) -> FileScan:
     try:
         data = path.read_bytes()
     except OSError as exc:
         return FileScan([], [], ParseFailure(name, None, f"{type(exc).__name__}: {exc}"))
-    return scan_file(data, name)
+    return scan_notebook(data, name) if name.endswith(".ipynb") else scan_file(data, name)
 
 
 def _parse(source: str | bytes, file: str) -> ast.Module:
@@ -155,14 +176,3 @@ def _text(source: str | bytes) -> str:
         return source.decode(encoding, errors="replace")
     except (SyntaxError, LookupError):  # a cookie naming a codec Python does not have
         return source.decode("utf-8", errors="replace")
-
-
-def _python_files(root: Path) -> list[Path]:
-    if root.is_file():
-        return [root]
-    return sorted(p for p in root.rglob("*.py") if p.is_file() and _ours(p.relative_to(root)))
-
-
-def _ours(relative: Path) -> bool:
-    # Hidden folders (.venv, .git, .tox) and the like hold other people's code.
-    return not any(d.startswith(".") or d in _SKIP_DIRS for d in relative.parts[:-1])

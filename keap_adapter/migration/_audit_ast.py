@@ -3,9 +3,12 @@
 The styles it recognises (``CallSite.style``):
 
 * ``attribute``: ``server.ContactService.add(key, ...)`` on a ``ServerProxy`` or any object
-  (theY4Kman's ``infusionsoft.ContactService.add(...)``), also via ``svc = x.ContactService``.
+  (theY4Kman's ``infusionsoft.ContactService.add(...)``), also via ``svc = x.ContactService``
+  or ``self.contacts = x.ContactService`` (``svc.add(...)``, ``self.contacts.add(...)``) and
+  via a bound method kept in a name or on ``self`` (``merge = x.ContactService.merge``).
 * ``service_call``: the Official-API-Python-Library's ``infusionsoft.ContactService('add', ...)``.
-* ``getattr``: ``getattr(server, "ContactService.add")``, ``getattr(server.ContactService, "add")``.
+* ``getattr``: ``getattr(server, "ContactService.add")``, ``getattr(server.ContactService, "add")``,
+  called at once or kept in a name (``load = getattr(...)``; reported where it is called).
 * ``string_name``: a call whose first argument is ``"ContactService.add"``
   (``server._ServerProxy__request``, home-made ``call``/``execute`` helpers), and
   ``xmlrpc.client.dumps(params, "ContactService.add")``.
@@ -23,11 +26,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from ._audit_columns import Arg, contact_arity, untranslatable, verdict
+from ._audit_columns import Arg, arity, untranslatable, verdict
 from ._audit_dynamic import NOT_DISPATCH, Candidate, callee, code, dispatcher
 from ._audit_model import CallSite, DynamicCall, FoundBy, Style
 from ._audit_scope import (
     Binding,
+    Method,
     Scope,
     Service,
     literal_names,
@@ -81,14 +85,22 @@ class Scanner(ast.NodeVisitor):
         self.sites: list[CallSite] = []
         self._module = module
         self._shifts = shifts or {}
-        self._scopes = [scope_of(module, extra_bound)]
+        self._scopes: list[Scope] = []
         self._claimed: set[int] = set()  # getattr(...) calls reported with their outer call
         self._receivers = proxy_receivers(module)
         self._candidates: list[Candidate] = []
+        # getattr(...) kept in a followed name: reported where the name is called, or (never
+        # called by name) where it is, after the visit; by the id of the getattr call.
+        self._aliased: set[int] = set()
+        self._called: set[int] = set()
+        self._kept: dict[int, CallSite] = {}
+        self._push(scope_of(module, extra_bound))
 
     def scan(self) -> tuple[list[CallSite], list[DynamicCall]]:
         """Visit the module; its call sites and the dispatchers that hold up."""
         self.visit(self._module)
+        self.sites += [site for key, site in self._kept.items() if key not in self._called]
+        self.sites.sort(key=lambda site: (site.line, site.column))
         keap = bool(self.sites) or talks_keap(self._module)
         kept = [
             c
@@ -104,7 +116,9 @@ class Scanner(ast.NodeVisitor):
 
     def _call(self, node: ast.Call) -> None:
         match = self._match(node)
-        if match is not None:
+        if match is not None and id(node) in self._aliased:
+            self._kept[id(node)] = self._site(node, match)
+        elif match is not None:
             self.sites.append(self._site(node, match))
             if match.receiver is not None:
                 self._receivers.add(match.receiver)
@@ -116,26 +130,47 @@ class Scanner(ast.NodeVisitor):
     def _visit_scope(self, node: ast.AST) -> None:
         # Decorators and defaults get the inner scope too: harmless unless a parameter shadows
         # a constant that its own default uses.
-        self._scopes.append(scope_of(node))
+        self._push(scope_of(node, owner=self._scopes[-1]))
         self.generic_visit(node)
         self._scopes.pop()
+
+    def _push(self, scope: Scope) -> None:
+        self._scopes.append(scope)
+        self._aliased.update(m.origin for m in scope.methods if m.style == "getattr")
 
     visit_FunctionDef = visit_AsyncFunctionDef = visit_Lambda = visit_ClassDef = _visit_scope
 
     # One matcher per style, first match wins, at most one call site per call.
 
     def _match(self, node: ast.Call) -> _Match | None:
-        matchers = (self._attribute, self._service_call, self._getattr, self._string_name)
+        matchers = (
+            self._attribute,
+            self._alias,
+            self._service_call,
+            self._getattr,
+            self._string_name,
+        )
         return next((m for m in (matcher(node) for matcher in matchers) if m), None)
 
     def _attribute(self, node: ast.Call) -> _Match | None:
         """``<anything>.ContactService.add(...)``, or ``svc.add(...)`` with ``svc`` a service."""
         func = node.func
-        if not isinstance(func, ast.Attribute) or (service := self.service(func.value)) is None:
+        if not isinstance(func, ast.Attribute):
             return None
-        owner = func.value.value if isinstance(func.value, ast.Attribute) else None
-        receiver = receiver_key(owner) if owner is not None else None
-        return _Match(f"{service}.{func.attr}", node.args, "guess", "attribute", receiver)
+        service = self._service(func.value)
+        if service is None:
+            return None
+        method = f"{service.name}.{func.attr}"
+        return _Match(method, node.args, "guess", "attribute", service.receiver)
+
+    def _alias(self, node: ast.Call) -> _Match | None:
+        """``merge(...)`` or ``self.merge(...)`` with ``merge`` a Keap method kept there."""
+        method = self._bound(node.func)
+        if not isinstance(method, Method):
+            return None
+        self._called.add(method.origin)
+        name = f"{method.service}.{method.method}"
+        return _Match(name, node.args, "guess", method.style, method.receiver)
 
     def _service_call(self, node: ast.Call) -> _Match | None:
         """``infusionsoft.ContactService('add', ...)``: the wrapper adds the key itself."""
@@ -243,10 +278,10 @@ class Scanner(ast.NodeVisitor):
         """0 or 1 parameters before the method's own; ``len(args)`` if it cannot tell."""
         if match.layout != "guess":
             return 1 if match.layout == "keyed" else 0
-        arity = contact_arity(match.method)
-        if arity is None or len(args) != len(match.args):  # unknown method, or a *splat
+        known = arity(match.method)
+        if known is None or len(args) != len(match.args):  # unknown method, or a *splat
             return len(args)
-        return {arity + 1: 1, arity: 0}.get(len(args), len(args))
+        return {known + 1: 1, known: 0}.get(len(args), len(args))
 
     def _dynamic(self, candidate: Candidate) -> DynamicCall:
         node = candidate.node
@@ -267,11 +302,14 @@ class Scanner(ast.NodeVisitor):
 
     def service(self, node: ast.expr) -> str | None:
         """The Keap service ``node`` stands for: ``x.ContactService`` or a name bound to one."""
+        service = self._service(node)
+        return service.name if service is not None else None
+
+    def _service(self, node: ast.expr) -> Service | None:
         if isinstance(node, ast.Attribute) and node.attr in SERVICES:
-            return node.attr
-        if isinstance(node, ast.Name) and isinstance(bound := self._resolve(node.id), Service):
-            return bound.name
-        return None
+            return Service(node.attr, receiver_key(node.value))
+        bound = self._bound(node)
+        return bound if isinstance(bound, Service) else None
 
     def string(self, node: ast.expr) -> str | None:
         """The string ``node`` holds: a literal or a name bound once to one."""
@@ -284,16 +322,31 @@ class Scanner(ast.NodeVisitor):
     def _arg(self, node: ast.expr) -> Arg:
         if isinstance(node, ast.Name):
             bound = self._resolve(node.id)
-            return None if isinstance(bound, Service) else bound
+            return None if isinstance(bound, (Service, Method)) else bound
         return self.string(node) or literal_names(node)
 
+    def _bound(self, node: ast.expr) -> Binding:
+        """What a name, or an attribute of a method's ``self``, is bound to."""
+        if isinstance(node, ast.Name):
+            return self._resolve(node.id)
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            scope = self._scope_binding(node.value.id)
+            if scope is not None and scope.self_name == node.value.id:
+                return scope.attributes.get(node.attr)
+        return None
+
     def _resolve(self, name: str) -> Binding:
+        scope = self._scope_binding(name)
+        return scope.names[name] if scope is not None else None
+
+    def _scope_binding(self, name: str) -> Scope | None:
+        """The innermost scope that binds ``name`` where the call sits."""
         innermost = len(self._scopes) - 1
         for depth in range(innermost, -1, -1):
             scope: Scope = self._scopes[depth]
             # Code in a method does not see its class body's names, as in Python itself.
             if name in scope.names and (depth == innermost or not scope.is_class):
-                return scope.names[name]
+                return scope
         return None
 
 

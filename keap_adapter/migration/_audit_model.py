@@ -41,6 +41,14 @@ class CallSite:
     style: Style
     found_by: FoundBy = "ast"
     columns: tuple[str, ...] = ()  # named columns the shim cannot translate
+    # In a notebook (.ipynb): the cell, counted from 1 over all cells (markdown too), and
+    # ``line`` is the line within that cell.
+    cell: int | None = None
+
+    @property
+    def place(self) -> str:
+        """``file:line:column``, ``sync.ipynb[cell 3]:2:1`` in a notebook."""
+        return f"{where(self.file, self.cell)}:{self.line}:{self.column}"
 
     @property
     def covered(self) -> bool:
@@ -69,6 +77,12 @@ class DynamicCall:
     style: Style
     code: str  # the call, unparsed and shortened
     found_by: FoundBy = "ast"
+    cell: int | None = None  # as CallSite.cell
+
+    @property
+    def place(self) -> str:
+        """``file:line:column``, as CallSite.place."""
+        return f"{where(self.file, self.cell)}:{self.line}:{self.column}"
 
     @property
     def label(self) -> str:
@@ -78,12 +92,26 @@ class DynamicCall:
 
 @dataclass(frozen=True)
 class ParseFailure:
-    """A file Python 3 could not parse: read at token level instead, or skipped."""
+    """A file Python 3 could not parse: read at token level instead, or skipped.
+
+    ``file`` may be a folder that could not be listed (skipped, with what it held).
+    """
 
     file: str
     line: int | None
     message: str
     read_as: ReadAs = "skipped"
+    cell: int | None = None  # as CallSite.cell
+
+    @property
+    def place(self) -> str:
+        """``file:line`` (``?`` for no line), as CallSite.place."""
+        return f"{where(self.file, self.cell)}:{self.line or '?'}"
+
+
+def where(file: str, cell: int | None) -> str:
+    """The file, with the notebook cell when there is one: ``sync.ipynb[cell 3]``."""
+    return file if cell is None else f"{file}[cell {cell}]"
 
 
 @dataclass(frozen=True)

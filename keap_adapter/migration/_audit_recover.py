@@ -44,7 +44,12 @@ _DANGLING = frozenset(
         "<=", ">=", "and", "or", "not", "in", "is", "lambda", "->", ":=",
     }
 )  # fmt: skip
-_IPYTHON_LINE = re.compile(r"^([ \t]*)[!%].*$", re.MULTILINE)
+_IPYTHON_LINE = re.compile(r"^([ \t]*)([!%].*)$", re.MULTILINE)
+# Line magics that run the Python code after them, and their options that take a value.
+_CODE_MAGICS = {"time": "", "timeit": "nrp", "prun": "slDT"}
+_MAGIC = re.compile(r"%(\w+)[ \t]+")
+_OPTION = re.compile(r"-(\w)(\S*)[ \t]+")
+_VALUE = re.compile(r"\S+[ \t]+")
 
 
 @dataclass(frozen=True)
@@ -72,10 +77,26 @@ def recover(text: str) -> Recovered:
 def without_ipython(text: str) -> str:
     """A notebook export with its ``!shell`` and ``%magic`` lines turned into ``pass``.
 
-    ``jupyter nbconvert --to script`` writes magics as ``get_ipython()`` calls, which parse;
-    other exports keep them as typed, which do not.
+    ``%time``, ``%timeit`` and ``%prun`` run the code after them, which is kept where it is:
+    ``%time f()`` becomes ``pass; f()``, of the same width. ``jupyter nbconvert --to script``
+    writes magics as ``get_ipython()`` calls, which parse; other exports keep them as typed,
+    which do not.
     """
-    return _IPYTHON_LINE.sub(r"\1pass", text)
+    return _IPYTHON_LINE.sub(_ipython_line, text)
+
+
+def _ipython_line(match: re.Match[str]) -> str:
+    indent, line = match[1], match[2]
+    magic = _MAGIC.match(line)
+    if magic is None or magic[1] not in _CODE_MAGICS:
+        return f"{indent}pass"
+    takes_value, at = _CODE_MAGICS[magic[1]], magic.end()
+    while option := _OPTION.match(line, at):  # -n 10, -n10, -q
+        at = option.end()
+        if option[1] in takes_value and not option[2] and (value := _VALUE.match(line, at)):
+            at = value.end()
+    code = line[at:]
+    return f"{indent}{'pass;'.ljust(at)}{code}" if code.strip() else f"{indent}pass"
 
 
 def parse(text: str) -> ast.Module | None:

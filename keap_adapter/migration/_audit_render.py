@@ -11,6 +11,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict
 
+from ..backends._fields import READ_ONLY
 from ._audit_model import AuditReport, CallSite
 from ._methods import SHUTDOWN_DATE
 
@@ -59,7 +60,7 @@ def render_text(report: AuditReport) -> str:
         lines += ["", "By method:", *(f"  {row}" for row in _method_rows(report))]
     if report.dynamic:
         lines += ["", "Dynamic dispatchers (not counted: the method is chosen at run time):"]
-        rows = [(f"{d.file}:{d.line}:{d.column}", d.label, d.style, d.code) for d in report.dynamic]
+        rows = [(d.place, d.label, d.style, d.code) for d in report.dynamic]
         lines += [f"  {row}" for row in _aligned(rows)]
     lines += _failure_lines(report)
     return "\n".join(lines) + "\n"
@@ -68,16 +69,22 @@ def render_text(report: AuditReport) -> str:
 def _call_lines(calls: Sequence[CallSite]) -> list[str]:
     # file:line:col first, as linters print it, so editors and grep jump straight to the call.
     rows = _aligned(
-        [(f"{c.file}:{c.line}:{c.column}", c.label, _VERDICT[c.verdict], _style(c),
+        [(c.place, c.label, _VERDICT[c.verdict], _style(c),
           c.facade or "-", c.rest) for c in calls]
     )  # fmt: skip
     lines = []
     for call, row in zip(calls, rows, strict=True):
         lines.append(row)
         table = call.table or "Contact"
-        named = ", ".join(f"{table}.{c}" for c in call.columns if not c.startswith("("))
-        if named:
-            lines.append(f"    ^ columns the shim cannot translate: {named}")
+        columns = [c for c in call.columns if not c.startswith("(")]
+        # Read-only columns are only ever listed when written (the shim reads every one).
+        written = [c for c in columns if c in READ_ONLY and table == "Contact"]
+        for title, group in (
+            ("columns the shim cannot translate", [c for c in columns if c not in written]),
+            ("read-only columns written (REST v2 only reads them)", written),
+        ):
+            if group:
+                lines.append(f"    ^ {title}: {', '.join(f'{table}.{c}' for c in group)}")
         # Rules rather than columns ("(no Email ...)"): said as they are.
         rules = (c[1:-1] for c in call.columns if c.startswith("("))
         lines += [f"    ^ the shim refuses it: {rule}" for rule in rules]
@@ -121,7 +128,7 @@ def _failure_lines(report: AuditReport) -> list[str]:
     ):
         failures = [f for f in report.failures if f.read_as == read_as]
         if failures:
-            lines += ["", title, *(f"  {f.file}:{f.line or '?'}: {f.message}" for f in failures)]
+            lines += ["", title, *(f"  {f.place}: {f.message}" for f in failures)]
     return lines
 
 

@@ -1,18 +1,22 @@
 """Name resolution for the audit's ast pass: what a simple name holds where a call uses it.
 
-Only a name bound exactly once in its scope is followed (to a string, literal column names
-or a Keap service object); anything rebound, looped over, imported or passed in is unknown,
-so the audit never guesses from the wrong assignment.
+Only a name bound exactly once in its scope is followed (to a string, literal column names,
+a Keap service object or one of its methods); anything rebound, looped over, imported or
+passed in is unknown, so the audit never guesses from the wrong assignment. The attributes
+a class's methods set on ``self`` follow the same rule over the whole class: one assignment
+(``self.contacts = self.server.ContactService``) in the class, and only a service or a
+method is followed there.
 """
 
 from __future__ import annotations
 
 import ast
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 
-from ._audit_columns import Names
+from ._audit_columns import Names, exact_id
+from ._audit_model import Style
 from ._methods import SERVICES
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -26,24 +30,57 @@ _KEAP_MODULES = frozenset({"xmlrpclib", "xmlrpc", "infusionsoft"})
 
 @dataclass(frozen=True)
 class Service:
-    """``name = <anything>.ContactService``: calls on ``name`` are ContactService calls."""
+    """``name = <receiver>.ContactService``: calls on ``name`` are ContactService calls."""
 
     name: str
+    receiver: str | None = None  # the Keap client, spelt as names (``self.server``)
 
 
-Binding = str | Names | Service | None  # None: bound to something the audit does not follow
+@dataclass(frozen=True)
+class Method:
+    """``name = <receiver>.ContactService.merge`` (style ``attribute``), or the same from
+    ``getattr(<receiver>.ContactService, "merge")`` (``getattr``): ``name(...)`` calls it.
+
+    ``origin`` is the ``id()`` of the bound expression, so a ``getattr(...)`` kept in a name
+    is reported where the name is called, not twice.
+    """
+
+    service: str
+    method: str
+    style: Style
+    receiver: str | None
+    origin: int
+
+
+# None: bound to something the audit does not follow
+Binding = str | Names | Service | Method | None
 
 
 @dataclass(frozen=True)
 class Scope:
-    """The followed names of one module, class or function body."""
+    """The followed names of one module, class or function body.
+
+    In a method, ``self_name`` is its first parameter and ``attributes`` what the class sets
+    on it; in a class, ``attributes`` are those it sets (for its methods' scopes).
+    """
 
     names: dict[str, Binding]
     is_class: bool
+    attributes: Mapping[str, Binding] = field(default_factory=dict)
+    self_name: str | None = None
+
+    @property
+    def methods(self) -> Iterator[Method]:
+        """The method aliases bound in this scope (and, in a class, on ``self``)."""
+        bound = [*self.names.values(), *(self.attributes.values() if self.is_class else ())]
+        return (b for b in bound if isinstance(b, Method))
 
 
-def scope_of(node: ast.AST, extra_bound: Iterable[str] = ()) -> Scope:
-    """What a module, class or function binds; ``extra_bound`` names count as bound too."""
+def scope_of(node: ast.AST, extra_bound: Iterable[str] = (), owner: Scope | None = None) -> Scope:
+    """What a module, class or function binds; ``extra_bound`` names count as bound too.
+
+    ``owner`` is the scope ``node`` sits in: a function directly in a class is a method.
+    """
     own = list(_own_nodes(node))
     values: dict[str, ast.expr | None] = {}
     for child in own:
@@ -53,7 +90,62 @@ def scope_of(node: ast.AST, extra_bound: Iterable[str] = ()) -> Scope:
             values[child.target.id] = child.value
     counts = Counter([*_bound_names(node, own), *extra_bound])
     names = {name: binding(values.get(name)) if n == 1 else None for name, n in counts.items()}
-    return Scope(names, is_class=isinstance(node, ast.ClassDef))
+    for name, value in values.items():  # ``add = svc.add`` with ``svc`` a service bound here
+        if counts[name] == 1 and names[name] is None:
+            names[name] = _via_service(value, names)
+    if isinstance(node, ast.ClassDef):
+        return Scope(names, is_class=True, attributes=_class_attributes(node, names))
+    self_name = _self_name(node) if owner is not None and owner.is_class else None
+    attributes = owner.attributes if owner is not None and self_name else {}
+    return Scope(names, is_class=False, attributes=attributes, self_name=self_name)
+
+
+def _self_name(node: ast.AST) -> str | None:
+    """A method's first parameter (``self``), unless it is a static method."""
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    if any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in node.decorator_list):
+        return None
+    first = [*node.args.posonlyargs, *node.args.args][:1]
+    return first[0].arg if first else None
+
+
+def _class_attributes(cls: ast.ClassDef, body: Mapping[str, Binding]) -> dict[str, Binding]:
+    """The services and methods a class keeps on ``self``, each set exactly once in it.
+
+    Its body's own names count as set once each (``svc = x.ContactService`` in the body is
+    ``self.svc`` in its methods); an attribute set in two places is not followed.
+    """
+    counts = Counter(list(body))
+    values: dict[str, ast.expr | None] = {}
+    for method in cls.body:
+        me = _self_name(method)
+        for node in ast.walk(method) if me else ():
+            if isinstance(node, ast.Attribute) and _on(node.value, me) and _stores(node):
+                counts[node.attr] += 1
+            for target in _targets(node):
+                if isinstance(target, ast.Attribute) and _on(target.value, me):
+                    values[target.attr] = getattr(node, "value", None)
+    found = {name: body[name] for name in body} | {n: binding(v) for n, v in values.items()}
+    return {
+        name: bound
+        for name, bound in found.items()
+        if counts[name] == 1 and isinstance(bound, (Service, Method))
+    }
+
+
+def _targets(node: ast.AST) -> list[ast.expr]:
+    if isinstance(node, ast.Assign):
+        return list(node.targets)
+    return [node.target] if isinstance(node, ast.AnnAssign) else []
+
+
+def _on(node: ast.expr, name: str | None) -> bool:
+    return isinstance(node, ast.Name) and node.id == name
+
+
+def _stores(node: ast.Attribute) -> bool:
+    return isinstance(node.ctx, (ast.Store, ast.Del))
 
 
 def parameters(node: ast.AST) -> Iterator[str]:
@@ -94,8 +186,35 @@ def binding(value: ast.expr | None) -> Binding:
     if isinstance(value, ast.Constant) and isinstance(value.value, str):
         return value.value
     if isinstance(value, ast.Attribute) and value.attr in SERVICES:
-        return Service(value.attr)
-    return literal_names(value) or _getattr_service(value)
+        return Service(value.attr, receiver_key(value.value))
+    if isinstance(value, ast.Attribute) and isinstance(value.value, ast.Attribute):
+        held = value.value
+        if held.attr in SERVICES:  # ``x.ContactService.merge``
+            return _method(held.attr, value.attr, "attribute", receiver_key(held.value), value)
+    return literal_names(value) or _getattr_binding(value)
+
+
+def _via_service(value: ast.expr | None, names: Mapping[str, Binding]) -> Method | None:
+    """``svc.add`` or ``getattr(svc, "add")``, with ``svc`` bound to a service in ``names``."""
+    style: Style
+    name: str | None
+    if isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name):
+        service, name, style = names.get(value.value.id), value.attr, "attribute"
+    elif (call := _getattr_call(value)) and isinstance(call.args[0], ast.Name):
+        service, name, style = names.get(call.args[0].id), _literal(call.args[1]), "getattr"
+    else:
+        return None
+    if not isinstance(service, Service) or value is None:
+        return None
+    return _method(service.name, name, style, service.receiver, value)
+
+
+def _method(
+    service: str, name: str | None, style: Style, receiver: str | None, value: ast.expr
+) -> Method | None:
+    if name is None or not name.isidentifier() or name.startswith("_"):
+        return None
+    return Method(service, name, style, receiver, id(value))
 
 
 def literal_names(node: ast.expr | None) -> Names | None:
@@ -103,26 +222,58 @@ def literal_names(node: ast.expr | None) -> Names | None:
     if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
         return Names(_strings(node.elts))
     if isinstance(node, ast.Dict):
-        return Names(_strings(k for k in node.keys if k is not None))
+        pairs = [(k, v) for k, v in zip(node.keys, node.values, strict=True) if k is not None]
+        return Names(_strings(k for k, _ in pairs), _inexact(pairs))
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict":
-        keywords = tuple(k.arg for k in node.keywords if k.arg is not None)
+        keywords = [k for k in node.keywords if k.arg is not None]
         inner = literal_names(node.args[0]) if node.args else None
-        return Names((*(inner.names if inner else ()), *keywords))
+        names = (*(inner.names if inner else ()), *(str(k.arg) for k in keywords))
+        pairs = [(ast.Constant(k.arg), k.value) for k in keywords]
+        return Names(names, (inner.inexact if inner else frozenset()) | _inexact(pairs))
     return None
+
+
+def _inexact(pairs: Iterable[tuple[ast.expr, ast.expr]]) -> frozenset[str]:
+    """Keys whose literal value names no one id (a wildcard, a name): see ``Names``."""
+    return frozenset(
+        k.value
+        for k, v in pairs
+        if isinstance(k, ast.Constant)
+        and isinstance(k.value, str)
+        and isinstance(v, ast.Constant)
+        and not exact_id(v.value)
+    )
 
 
 def _strings(nodes: Iterable[ast.expr]) -> tuple[str, ...]:
     return tuple(n.value for n in nodes if isinstance(n, ast.Constant) and isinstance(n.value, str))
 
 
-def _getattr_service(value: ast.expr | None) -> Service | None:
-    """``getattr(proxy, "DataService")``: the service, named in a string."""
+def _getattr_binding(value: ast.expr | None) -> Service | Method | None:
+    """``getattr(proxy, "DataService")``, ``getattr(proxy.DataService, "load")`` or
+    ``getattr(proxy, "DataService.load")``: a service or a method, named in a string."""
+    call = _getattr_call(value)
+    if call is None or value is None:
+        return None
+    target, name = call.args[0], _literal(call.args[1])
+    receiver = receiver_key(target)
+    if name in SERVICES:
+        return Service(name, receiver)
+    if isinstance(target, ast.Attribute) and target.attr in SERVICES:
+        return _method(target.attr, name, "getattr", receiver_key(target.value), value)
+    service, _, method = (name or "").partition(".")
+    return _method(service, method, "getattr", receiver, value) if service in SERVICES else None
+
+
+def _getattr_call(value: ast.expr | None) -> ast.Call | None:
+    """``value`` if it is ``getattr(obj, name[, default])``."""
     if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)):
         return None
-    name = value.args[1] if len(value.args) >= 2 else None
-    if value.func.id == "getattr" and isinstance(name, ast.Constant) and name.value in SERVICES:
-        return Service(str(name.value))
-    return None
+    return value if value.func.id == "getattr" and len(value.args) >= 2 else None
+
+
+def _literal(node: ast.expr) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
 # Whole-module facts the dynamic-dispatcher rules need.

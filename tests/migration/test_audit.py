@@ -216,6 +216,7 @@ def test_render_json(report: AuditReport) -> None:
         "rest": "POST /rest/v2/contacts",
         "style": "attribute",
         "found_by": "ast",
+        "cell": None,  # a notebook's cell: see test_audit_files.py
     }
     assert by_place["crm_sync.py", 22]["columns"] == ["Username"]
     assert by_place["broken.py", 6]["found_by"] == "tokens"
@@ -226,6 +227,7 @@ def test_render_json(report: AuditReport) -> None:
             "message": "SyntaxError: Missing parentheses in call to 'print'. "
             "Did you mean print(...)?",
             "read_as": "tokens",
+            "cell": None,
         }
     ]
     assert data["dynamic"][1] == {
@@ -237,6 +239,7 @@ def test_render_json(report: AuditReport) -> None:
         "style": "getattr",
         "code": "getattr(infusionsoft.ContactService, action)(contact_id)",
         "found_by": "ast",
+        "cell": None,
     }
     assert len(data["calls"]) == len(EXPECTED)
 
@@ -386,38 +389,6 @@ def test_table_guess_and_splats(tmp_path: Path) -> None:
         """
     tables = [table for _, _, table, _ in audit(tmp_path, source)]
     assert tables == [None, "Contact", None, None, None]
-
-
-# Files and folders.
-
-
-def test_single_file_and_subfolders(tmp_path: Path) -> None:
-    (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "mod.py").write_text("server.ContactService.load(KEY, 1, [])\n")
-    assert [c.file for c in audit_path(tmp_path).calls] == ["pkg/mod.py"]
-    single = audit_path(tmp_path / "pkg" / "mod.py")
-    assert (single.files, [c.file for c in single.calls]) == (("mod.py",), ["mod.py"])
-
-
-def test_hidden_and_vendored_folders_are_skipped(tmp_path: Path) -> None:
-    for folder in (".venv/lib", "build/lib/site-packages", "__pycache__"):
-        (tmp_path / folder).mkdir(parents=True)
-        (tmp_path / folder / "vendored.py").write_text("s.ContactService.add(KEY, {})\n")
-    assert audit_path(tmp_path).files == ()
-
-
-def test_missing_path(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError):
-        audit_path(tmp_path / "nope")
-
-
-def test_unparseable_bytes_and_warnings(tmp_path: Path) -> None:
-    (tmp_path / "nul.py").write_bytes(b"x = 1\0\n")
-    # Invalid escapes warn when parsed; the audit must not (pytest turns warnings into errors).
-    (tmp_path / "regex.py").write_text('call("ContactService.add", "\\d")\n')
-    report = audit_path(tmp_path)
-    assert [f.file for f in report.failures] == ["nul.py"]
-    assert [c.method for c in report.calls] == ["ContactService.add"]
 
 
 def test_empty_report(tmp_path: Path) -> None:

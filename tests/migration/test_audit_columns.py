@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 
-from keap_adapter.backends._fields import CONTACT_FIELDS
-from keap_adapter.migration._audit import scan_source
+from keap_adapter.backends._fields import CONTACT_FIELDS, READ_ONLY
+from keap_adapter.migration._audit import audit_path, scan_source
 from keap_adapter.migration._audit_columns import (
     NO_EMAIL,
     NO_WAY_TO_REACH,
     TAG_COLUMNS,
+    other_context,
     translatable,
 )
+from keap_adapter.migration._audit_render import render_text
 
 # Real Keap Contact columns with no REST v2 field: untranslatable whatever the field table holds.
 NO_FIELD = ("Username", "Password", "Validated")
@@ -166,3 +169,89 @@ def test_a_new_contact_the_shim_would_refuse_is_partial() -> None:
         (5, "covered", ()),
         (6, "covered", ()),  # a variable: not seen, so not judged
     ]
+
+
+@pytest.mark.parametrize("column", sorted(READ_ONLY))
+def test_a_struct_writing_a_read_only_contact_column_is_partial(column: str) -> None:
+    # The shim refuses each ([NoFieldAccess] or [NotTranslated]): REST v2 only reads them.
+    assert verdicts(f"""\
+        s.ContactService.add(K, {{"Email": "a@example.com", "{column}": 7}})
+        s.ContactService.update(K, 1, {{"{column}": 7}})
+        s.ContactService.addWithDupCheck(K, {{"Email": "a@example.com", "{column}": 7}}, "Email")
+        s.DataService.add(K, "Contact", {{"Email": "a@example.com", "{column}": 7}})
+        s.DataService.update(K, "Contact", 1, {{"{column}": 7}})
+        s.ContactService.load(K, 1, ["{column}"])
+        s.DataService.query(K, "Contact", 10, 0, {{"{column}": 7}}, ["Id"], "{column}")
+        """) == [
+        (1, "partial", (column,)),
+        (2, "partial", (column,)),
+        (3, "partial", (column,)),
+        (4, "partial", (column,)),
+        (5, "partial", (column,)),
+        (6, "covered", ()),  # read: the facade has every one of them
+        (7, "covered", ()),
+    ]
+
+
+def test_add_custom_field_to_another_context_is_partial() -> None:
+    assert verdicts("""\
+        s.DataService.addCustomField(K, "Contact", "Shoe size", "Text", 1)
+        s.DataService.addCustomField(K, "Company", "Size", "Text", 2)
+        ifs.DataService("addCustomField", "Opportunity", "Stage", "Text", 0)
+        infusionsoft.DataService.addCustomField("Company", "Size", "Text", 2)
+        s.DataService.addCustomField(K, context, "Size", "Text", 2)
+        """) == [
+        (1, "covered", ()),
+        (2, "partial", (other_context("Company"),)),
+        (3, "partial", (other_context("Opportunity"),)),
+        (4, "partial", (other_context("Company"),)),  # a client that adds the key
+        (5, "covered", ()),  # a variable: not judged
+    ]
+    assert other_context("Company").startswith("(") and "Company" in other_context("Company")
+
+
+def test_when_the_tag_was_applied_is_answered_for_queries_by_tag() -> None:
+    # The shim reads ContactGroupAssign.DateCreated from the tag's side only: a query naming
+    # one GroupId exactly and no ContactId.
+    assert verdicts("""\
+        A = "ContactGroupAssign"
+        s.DataService.query(K, A, 10, 0, {"GroupId": 5}, ["ContactId", "DateCreated"])
+        s.DataService.query(K, A, 10, 0, {"GroupId": tag}, ["DateCreated"], "DateCreated")
+        s.DataService.query(K, A, 10, 0, {"GroupId": "5"}, ["DateCreated"])
+        s.DataService.query(K, A, 10, 0, {"ContactId": 5}, ["GroupId", "DateCreated"])
+        s.DataService.query(K, A, 10, 0, {"GroupId": 5, "ContactId": 5}, ["DateCreated"])
+        s.DataService.query(K, A, 10, 0, {"GroupId": "%"}, ["DateCreated"])
+        s.DataService.query(K, A, 10, 0, {"GroupId": 5, "ContactId": "%"}, ["DateCreated"])
+        s.DataService.query(K, A, 10, 0, query, ["DateCreated"])
+        s.DataService.count(K, A, {"GroupId": 5, "DateCreated": "%"})
+        s.DataService.findByField(K, A, 10, 0, "GroupId", 5, ["DateCreated"])
+        s.DataService.findByField(K, A, 10, 0, "ContactId", 5, ["DateCreated"])
+        s.DataService.findByField(K, A, 10, 0, "GroupId", "%", ["DateCreated"])
+        s.DataService.query(K, A, 10, 0, dict(GroupId=5), ["DateCreated"])
+        """) == [
+        (2, "covered", ()),
+        (3, "covered", ()),  # a variable tag id: taken for an exact one
+        (4, "covered", ()),
+        (5, "partial", ("DateCreated",)),
+        (6, "partial", ("DateCreated",)),
+        (7, "partial", ("DateCreated",)),  # a wildcard is not one tag
+        (8, "covered", ()),  # a ContactId wildcard leaves the tag's side
+        (9, "partial", ("DateCreated",)),  # a query the audit cannot read
+        (10, "covered", ()),
+        (11, "covered", ()),
+        (12, "partial", ("DateCreated",)),
+        (13, "partial", ("DateCreated",)),
+        (14, "covered", ()),
+    ]
+
+
+def test_the_text_report_says_why_a_call_is_partial(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        's.ContactService.update(K, 1, {"AccountId": 7, "Username": "a"})\n'
+        's.DataService.addCustomField(K, "Company", "Size", "Text", 2)\n'
+    )
+    text = render_text(audit_path(tmp_path))
+    assert "    ^ columns the shim cannot translate: Contact.Username\n" in text
+    assert "    ^ read-only columns written (REST v2 only reads them): Contact.AccountId\n" in text
+    rule = other_context("Company")[1:-1]
+    assert f"    ^ the shim refuses it: {rule}\n" in text

@@ -13,6 +13,9 @@ The columns a site names split three ways:
   tests give the right verdicts as that table grows; they also pin the verdicts with none of
   them mapped (the 48-name table) and with all of them mapped;
 * tag-table columns the shim does not serve (TAG_UNSERVED).
+
+Read-only Contact columns written in a struct (``backends._fields.READ_ONLY``) and rules the
+shim applies to a whole call (in parentheses) are partial for good too.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from typing import Any
 import pytest
 
 from keap_adapter.backends import _fields
-from keap_adapter.backends._fields import CONTACT_FIELDS
+from keap_adapter.backends._fields import CONTACT_FIELDS, READ_ONLY
 from keap_adapter.migration import _audit_columns
 from keap_adapter.migration._audit import AuditReport, CallSite, DynamicCall, audit_path
 from keap_adapter.migration._audit_render import render_json, render_text
@@ -71,8 +74,12 @@ def expected_verdict(site: dict[str, Any], mapped: frozenset[str]) -> str:
     return str(site["verdict"])
 
 
-def place(site: dict[str, Any]) -> tuple[str, int]:
-    return site["file"], site["line"]
+def place(site: dict[str, Any]) -> tuple[str, int | None, int]:
+    return site["file"], site.get("cell"), site["line"]
+
+
+def found_at(call: CallSite | DynamicCall) -> tuple[str, int | None, int]:
+    return call.file, call.cell, call.line
 
 
 @pytest.fixture(scope="module")
@@ -82,15 +89,15 @@ def report() -> AuditReport:
 
 def test_every_expected_call_site_is_found_and_nothing_else(report: AuditReport) -> None:
     expected = {(*place(s), s["method"], s["table"]) for s in SITES}
-    found = {(c.file, c.line, c.method, c.table) for c in report.calls}
+    found = {(*found_at(c), c.method, c.table) for c in report.calls}
     assert not expected - found, "missed (recall)"
     assert not found - expected, "not Keap calls (precision)"
-    assert len(report.calls) == len(SITES) == 59
+    assert len(report.calls) == len(SITES) == 77
 
 
 def test_verdicts_and_untranslatable_columns(report: AuditReport) -> None:
     mapped = frozenset(CONTACT_FIELDS)
-    by_place = {(c.file, c.line): c for c in report.calls}
+    by_place = {found_at(c): c for c in report.calls}
     for site in SITES:
         call = by_place[place(site)]
         wanted = (expected_verdict(site, mapped), expected_columns(site, mapped))
@@ -105,7 +112,7 @@ def test_verdicts_as_the_field_table_grows(
     base = frozenset(CONTACT_FIELDS) - PENDING_CONTACT_COLUMNS
     mapped = base | PENDING_CONTACT_COLUMNS if pending_mapped else base
     monkeypatch.setattr(_audit_columns, "_CONTACT", mapped)
-    found = {(c.file, c.line): (c.verdict, set(c.columns)) for c in audit_path(CORPUS).calls}
+    found = {found_at(c): (c.verdict, set(c.columns)) for c in audit_path(CORPUS).calls}
     for site in SITES:
         wanted = (expected_verdict(site, mapped), expected_columns(site, mapped))
         assert found[place(site)] == wanted, place(site)
@@ -118,9 +125,15 @@ def test_verdicts_as_the_field_table_grows(
 def test_every_listed_column_is_classified() -> None:
     for site in SITES:
         table = site["table"] or "Contact"
-        if table == "Contact":  # or a rule the shim applies to a whole struct
-            rules = {_audit_columns.NO_WAY_TO_REACH, _audit_columns.NO_EMAIL}
-            assert set(site["columns"]) <= NO_REST_EQUIVALENT | rules, place(site)
+        if table == "Contact":  # or a rule the shim applies to a whole struct or call
+            rules = {
+                _audit_columns.NO_WAY_TO_REACH,
+                _audit_columns.NO_EMAIL,
+                _audit_columns.other_context("Company"),
+            }
+            writes = "struct" in _audit_columns.ROLES.get(site["method"], ())
+            written = set(READ_ONLY) if writes else set()  # REST v2 only reads them
+            assert set(site["columns"]) <= NO_REST_EQUIVALENT | rules | written, place(site)
         else:
             assert set(site["columns"]) <= TAG_UNSERVED.get(table, set()), place(site)
         assert set(site["pending"]) <= PENDING_CONTACT_COLUMNS, place(site)
@@ -149,9 +162,9 @@ def test_token_level_files_and_sites_are_marked(report: AuditReport) -> None:
 
 
 def test_dispatchers_are_listed_apart(report: AuditReport) -> None:
-    expected = [(d["file"], d["line"], d["service"]) for d in EXPECTED["dynamic"]]
-    assert [(d.file, d.line, d.service) for d in report.dynamic] == expected
-    assert not {(d.file, d.line) for d in report.dynamic} & {place(s) for s in SITES}
+    expected = [(*place(d), d["service"]) for d in EXPECTED["dynamic"]]
+    assert [(*found_at(d), d.service) for d in report.dynamic] == expected
+    assert not {found_at(d) for d in report.dynamic} & {place(s) for s in SITES}
 
 
 def test_decoys_are_not_reported(report: AuditReport) -> None:
@@ -164,7 +177,20 @@ def test_summary_is_honest_about_what_was_read(report: AuditReport) -> None:
     assert not report.complete
     text = render_text(report)
     assert "3 files read at token level only (Python 2 or damaged); 0 skipped" in text
-    assert f"{report.covered} of 59 call sites ({report.coverage:.1f}%)" in text
+    assert f"{report.covered} of 77 call sites ({report.coverage:.1f}%)" in text
     summary = json.loads(render_json(report))["summary"]
     assert (summary["files_token_level"], summary["dynamic_dispatchers"]) == (3, 7)
     assert summary["call_sites"] == summary["covered"] + summary["partial"] + summary["not_covered"]
+
+
+def test_files_in_every_place_python_lives_are_read(report: AuditReport) -> None:
+    """A dot folder's script, a script with no suffix and a notebook: each holds call sites."""
+    holders = {
+        ".github/scripts/nightly_cleanup.py",
+        "jobs/export_contacts",
+        "notebooks/tag_report.ipynb",
+    }
+    assert holders <= set(report.files)
+    assert holders <= {c.file for c in report.calls}
+    assert {c.cell for c in report.calls if c.file.endswith(".ipynb")} == {3, 4, 5, 8}
+    assert all(c.cell is None for c in report.calls if not c.file.endswith(".ipynb"))

@@ -11,7 +11,8 @@ explains how), twice on identically seeded fakes with one pinned clock:
 The answers must be equal (a fault: the same faultCode), and so must both fakes' stores,
 read back with every column. The literal arguments (structs, field lists, tables, queries,
 ``orderBy``) are the call site's own; only what the source cannot give (parameters, a loop
-variable, an id an earlier call returned) comes from FILL below, keyed by (file, line).
+variable, an id an earlier call returned) comes from FILL below, keyed by (file, line); in a
+notebook by ("file[cell N]", line in the cell).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import pytest
 import keap_adapter as ka
 from keap_adapter import legacy
 from keap_adapter.migration import CallSite, audit_path
+from keap_adapter.migration._audit_model import where
 
 from .corpus_runner._fakes import (
     ADA,
@@ -46,7 +48,7 @@ from .corpus_runner._source import CORPUS
 
 REPORT = audit_path(CORPUS)
 COVERED = [call for call in REPORT.calls if call.covered]
-KEAP = Expr("Keap()")  # web/forms.py's wrapper, built as its views build it
+KEAP = Expr("Keap()")  # web/forms.py's (or web/wrapper.py's) wrapper, built as views build it
 
 # What each covered call site's source cannot give: its parameters and the like.
 FILL: dict[tuple[str, int], Fill] = {
@@ -72,11 +74,18 @@ FILL: dict[tuple[str, int], Fill] = {
     ("jobs/reports.py", 47): {"contact_id": ADA},
     ("jobs/tag_sync.py", 13): {"tag_id": VIP},
     ("jobs/tag_sync.py", 23): {"tag_id": VIP},
+    ("jobs/tag_sync.py", 28): {"name": "VIP"},  # a getattr kept in a name
+    ("jobs/export_contacts", 12): {"contact_id": ADA},  # a script without a suffix
+    (".github/scripts/nightly_cleanup.py", 16): {},  # a bound method kept in a name
+    (".github/scripts/nightly_cleanup.py", 24): {"label": "Shoe width"},
     ("jobs/tag_sync.py", 32): {"name": "VIP"},
     ("jobs/tag_sync.py", 38): {"tag_id": VIP},
     ("jobs/tag_sync.py", 47): {"category_id": CATEGORY},
     ("notebooks/cleanup_export.py", 20): {},
     ("notebooks/cleanup_export.py", 28): {"row": {"Id": ADA, "Email": "ada@example.com"}},
+    ("notebooks/cleanup_export.py", 41): {},  # after %timeit
+    ("notebooks/tag_report.ipynb[cell 3]", 2): {},  # DateCreated of a query by tag
+    ("notebooks/tag_report.ipynb[cell 5]", 3): {"row": {"ContactId": ADA}},  # after %%time
     ("official_lib.py", 20): {},
     ("official_lib.py", 28): {},
     ("official_lib.py", 34): {"name": "Spring sale"},
@@ -104,6 +113,13 @@ FILL: dict[tuple[str, int], Fill] = {
     ("web/forms.py", 27): {"self": KEAP, "contact_id": KATHERINE},
     ("web/forms.py", 30): {"self": KEAP, "tag_id": VIP},
     ("web/forms.py", 34): {"self": KEAP, "email": "grace@example.com"},
+    # web/wrapper.py keeps its services and two methods on self
+    ("web/wrapper.py", 22): {
+        "self": KEAP,
+        "data": {"FirstName": "Lin", "Email": "new@example.com"},
+    },
+    ("web/wrapper.py", 31): {"self": KEAP, "tag_id": VIP},
+    ("web/wrapper.py", 34): {"self": KEAP, "tag_id": VIP},
 }
 
 # (file, line, backend) -> why the shim cannot answer as Keap does there. Strict: a fix
@@ -132,13 +148,18 @@ def answer(value: Any) -> Any:
 
 
 def site_id(site: CallSite) -> str:
-    return f"{site.file}:{site.line}:{site.method}"
+    return f"{where(site.file, site.cell)}:{site.line}:{site.method}"
+
+
+def place(site: CallSite) -> tuple[str, int]:
+    """The FILL key: the file (with the cell, in a notebook) and the line."""
+    return where(site.file, site.cell), site.line
 
 
 def cases() -> Iterator[Any]:
     for site in COVERED:
         for backend in ("rest", "xmlrpc"):
-            reason = DEFECTS.get((site.file, site.line, backend))
+            reason = DEFECTS.get((*place(site), backend))
             marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
             yield pytest.param(site, backend, id=f"{site_id(site)}-{backend}", marks=marks)
 
@@ -159,7 +180,7 @@ _BY_STDLIB: dict[tuple[str, int], Seen] = {}
 
 def by_stdlib(site: CallSite) -> Seen:
     """The call by the stdlib's ServerProxy against a served fake (once per site)."""
-    key = (site.file, site.line)
+    key = place(site)
     if key not in _BY_STDLIB:
         fake = seeded()
         with fake.serve() as server, stdlib(REPORT, server.url + "/crm/xmlrpc/v1") as process:
@@ -182,14 +203,14 @@ def through_shim(site: CallSite, backend: ka.BackendName) -> tuple[Any, dict[str
 def attempt(run: Callable[[CallSite, Fill], Any], site: CallSite) -> Any:
     """What the call answered: its value, or the Fault it raised (as Faulted)."""
     try:
-        return answer(run(site, FILL[site.file, site.line]))
+        return answer(run(site, FILL[place(site)]))
     except xmlrpc.client.Fault as fault:
         return answer(fault)
 
 
 def test_every_covered_call_site_has_a_runner_entry() -> None:
     """So a newly covered site fails here until it runs below (and a stale entry too)."""
-    covered = {(c.file, c.line) for c in COVERED}
+    covered = {place(c) for c in COVERED}
     assert not covered - set(FILL), "covered call sites with no FILL entry"
     assert not set(FILL) - covered, "FILL entries for sites the audit does not call covered"
     assert {c.found_by for c in COVERED} == {"ast", "tokens"}

@@ -33,6 +33,7 @@ from typing import Any
 
 from keap_adapter import legacy
 from keap_adapter.migration import AuditReport, CallSite
+from keap_adapter.migration._audit_files import list_sources
 
 from ._source import CORPUS, Audited, audited, compiled, loaded_names, own_nodes, parameters
 
@@ -213,12 +214,16 @@ class Legacy:
 
 
 def _dotted(file: str) -> str:
-    return file.removesuffix(".py").replace("/", ".")
+    """The module a corpus file runs as: ``jobs.reports``, ``.github.scripts.nightly_cleanup``
+    (a dot folder), ``jobs.export_contacts`` (a script without a suffix), a notebook too."""
+    return file.removesuffix(".py").removesuffix(".ipynb").replace("/", ".")
 
 
 def _corpus_file(name: str) -> str | None:
-    file = name.replace(".", "/") + ".py"
-    return file if (CORPUS / file).is_file() else None
+    return _CORPUS_FILES.get(name)
+
+
+_CORPUS_FILES = {_dotted(file): file for file in list_sources(CORPUS).files}
 
 
 def _local_names(func: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:

@@ -3,7 +3,9 @@
 A file Python 3 parses is its own ast. A notebook export is parsed without its ``!shell``
 and ``%magic`` lines, and any other file Python 3 rejects (Python 2, damaged) is the audit's
 token-level rewrite (``_audit_recover.recover``): the same three readings, in the same
-order, as ``keap_adapter.migration._audit.scan_file``. So the call a test runs is the call
+order, as ``keap_adapter.migration._audit.scan_file``. A Jupyter notebook is its code cells
+as the audit joins them (``_audit_notebook.read_notebook``), a call site's cell and line
+placed back in that text. So the call a test runs is the call
 the audit judged, with the arguments the audit saw (a damaged call's missing bracket closed,
 a Python 2 ``print`` statement made an expression, a field list cut off by the end of the
 file ending where the audit's reading ends it).
@@ -22,6 +24,7 @@ from pathlib import Path
 from types import CodeType
 
 from keap_adapter.migration import CallSite
+from keap_adapter.migration._audit_notebook import Notebook, read_notebook
 from keap_adapter.migration._audit_recover import parse, recover, without_ipython
 
 CORPUS = Path(__file__).parent.parent / "legacy_corpus"
@@ -36,14 +39,18 @@ class Audited:
     module: ast.Module
     shifts: dict[int, int]  # line -> columns its indentation grew (tabs expanded)
     parents: dict[int, ast.AST]  # id(node) -> its parent
+    notebook: Notebook | None = None  # a .ipynb file: where its cells are in ``module``
 
     def locate(self, site: CallSite) -> ast.Call:
         """The call node the audit reported as ``site``: the outermost call starting there."""
+        line = site.line
+        if self.notebook is not None and site.cell is not None:
+            line += self.notebook.starts[self.notebook.cells.index(site.cell)] - 1
         found = [
             node
             for node in ast.walk(self.module)
             if isinstance(node, ast.Call)
-            and node.lineno == site.line
+            and node.lineno == line
             and node.col_offset + 1 - self.shifts.get(node.lineno, 0) == site.column
         ]
         if not found:
@@ -64,9 +71,10 @@ class Audited:
 def audited(file: str) -> Audited:
     """``file`` (relative to the corpus) read as the audit reads it."""
     data = (CORPUS / file).read_bytes()
-    module, shifts = _read(data)
+    notebook = read_notebook(data) if file.endswith(".ipynb") else None
+    module, shifts = _read(notebook.text.encode() if notebook is not None else data)
     parents = {id(child): node for node in ast.walk(module) for child in ast.iter_child_nodes(node)}
-    return Audited(file, module, shifts, parents)
+    return Audited(file, module, shifts, parents, notebook)
 
 
 def _read(data: bytes) -> tuple[ast.Module, dict[int, int]]:

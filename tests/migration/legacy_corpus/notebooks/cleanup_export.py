@@ -33,3 +33,9 @@ for row in dupes:
 
 server.ContactService.merge(KEY, dupes[0]["Id"], dupes[1]["Id"])
 get_ipython().system('ls -l')
+
+
+# In[5]:
+
+
+%timeit -n 1 server.DataService.count(KEY, "Contact", {"Email": "%@example.com"})
