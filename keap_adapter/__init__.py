@@ -21,6 +21,7 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # what mypy and editors read; _MODULES below is what runs
     from ._account_models import CustomField, EmailStatus, FieldType
+    from ._bulk import BulkItem
     from ._client import AsyncKeapClient, KeapClient
     from ._config import BackendName
     from ._exceptions import (
@@ -65,6 +66,7 @@ __all__ = [
     "AuthenticationError",
     "BackendName",
     "BadRequestError",
+    "BulkItem",
     "ConfigurationError",
     "ConflictError",
     "Contact",
@@ -142,6 +144,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "UpsertResult",
     ),
     "_retry": ("RetryPolicy",),
+    "_bulk": ("BulkItem",),
 }
 _HOMES = {name: module for module, names in _MODULES.items() for name in names}
 

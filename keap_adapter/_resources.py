@@ -9,10 +9,12 @@ one-line bodies.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from functools import partial
 from typing import Any, Protocol, TypeVar
 
 from . import _operations as ops
 from ._account_models import EmailStatus
+from ._bulk import BulkItem, Make, arun_each, run_each
 from ._models import (
     ApplyResult,
     Contact,
@@ -61,6 +63,32 @@ class AsyncRunner(Protocol):
     def _list(self, listing: Listing[Item]) -> AsyncIterator[Item]: ...
 
 
+CreatedList = list[BulkItem[Contact]]
+UpsertedList = list[BulkItem[UpsertResult]]
+IdUpdate = tuple[int, ContactUpdate | Mapping[str, Any]]
+
+
+# Each item's operation is built when it runs, so an item the facade refuses fails alone.
+def _creates(contacts: Iterable[NewContact | Mapping[str, Any]]) -> list[Make[Contact]]:
+    return [partial(ops.create_contact, c) for c in contacts]
+
+
+def _updates(updates: Iterable[IdUpdate]) -> list[Make[Contact]]:
+    return [partial(_update_op, item) for item in updates]
+
+
+def _update_op(item: IdUpdate) -> Op[Contact]:
+    if not isinstance(item, tuple) or len(item) != 2:
+        raise ValueError(f"an update is a (contact_id, update) pair, not {item!r}")
+    return ops.update_contact(*item)
+
+
+def _upserts(
+    contacts: Iterable[NewContact | Mapping[str, Any]], match: str
+) -> list[Make[UpsertResult]]:
+    return [partial(ops.upsert_contact, c, match) for c in contacts]
+
+
 class _Resource:
     def __init__(self, runner: Any) -> None:
         self._r = runner
@@ -91,6 +119,21 @@ class Contacts(_Resource):
     def get(self, contact_id: int) -> Contact:
         """Load a contact; ``NotFoundError`` if there is none."""
         return self._r._operate(ops.get_contact(contact_id))
+
+    def create_many(self, contacts: Iterable[NewContact | Mapping[str, Any]]) -> CreatedList:
+        """Create each contact, in order; one :class:`BulkItem` per contact (a refused one
+        holds its error, and the others go on)."""
+        return run_each(self._r, _creates(contacts))
+
+    def update_many(self, updates: Iterable[IdUpdate]) -> CreatedList:
+        """Apply each ``(contact_id, update)``, in order; one :class:`BulkItem` each."""
+        return run_each(self._r, _updates(updates))
+
+    def upsert_many(
+        self, contacts: Iterable[NewContact | Mapping[str, Any]], *, match: Match = "email"
+    ) -> UpsertedList:
+        """Upsert each contact, in order; one :class:`BulkItem` each."""
+        return run_each(self._r, _upserts(contacts, match))
 
     def update(self, contact_id: int, update: ContactUpdate | Mapping[str, Any]) -> Contact:
         """Change only the fields set on ``update``; returns the contact after the change."""
@@ -207,6 +250,29 @@ class AsyncContacts(_Resource):
     async def get(self, contact_id: int) -> Contact:
         """See :meth:`Contacts.get`."""
         return await self._r._operate(ops.get_contact(contact_id))
+
+    async def create_many(
+        self, contacts: Iterable[NewContact | Mapping[str, Any]], *, concurrency: int = 4
+    ) -> CreatedList:
+        """See :meth:`Contacts.create_many`; up to ``concurrency`` at once."""
+        return await arun_each(self._r, _creates(contacts), concurrency)
+
+    async def update_many(
+        self, updates: Iterable[IdUpdate], *, concurrency: int = 4
+    ) -> CreatedList:
+        """See :meth:`Contacts.update_many`; up to ``concurrency`` at once."""
+        return await arun_each(self._r, _updates(updates), concurrency)
+
+    async def upsert_many(
+        self,
+        contacts: Iterable[NewContact | Mapping[str, Any]],
+        *,
+        match: Match = "email",
+        concurrency: int = 4,
+    ) -> UpsertedList:
+        """See :meth:`Contacts.upsert_many`; up to ``concurrency`` at once. Two items for one
+        email address may race into two contacts, as two concurrent upserts would."""
+        return await arun_each(self._r, _upserts(contacts, match), concurrency)
 
     async def update(self, contact_id: int, update: ContactUpdate | Mapping[str, Any]) -> Contact:
         """See :meth:`Contacts.update`."""

@@ -16,6 +16,7 @@ def test_the_public_names_are_pinned() -> None:
         "AuthenticationError",
         "BackendName",
         "BadRequestError",
+        "BulkItem",
         "ConfigurationError",
         "ConflictError",
         "Contact",
