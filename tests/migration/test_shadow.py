@@ -313,6 +313,8 @@ def test_writes_go_to_the_control_only(fake: FakeKeap, twin: FakeKeap) -> None:
     shadow.contacts.upsert(ka.NewContact(email="ada@example.com", given_name="Augusta"))
     tag = shadow.tags.create("VIP")
     shadow.tags.update(tag.id, {"description": "Very"})
+    shadow.contacts.create_many([ka.NewContact(email="bulk@example.com")])
+    shadow.contacts.upsert_many([ka.NewContact(email="bulk@example.com", given_name="B")])
     shadow.tags.apply(tag.id, [contact.id])
     shadow.tags.remove(tag.id, [contact.id])
     shadow.tags.delete(tag.id)
@@ -405,6 +407,7 @@ def test_the_repeated_daylight_saving_hour_is_not_a_mismatch() -> None:
 def _read_methods(resource: object) -> list[str]:
     """Every public method of a facade resource that does not change data."""
     writes = {"create", "update", "delete", "upsert", "apply", "remove", "opt_in", "opt_out"}
+    writes |= {f"{w}_many" for w in ("create", "update", "upsert")}
     names = [n for n in dir(resource) if not n.startswith("_") and callable(getattr(resource, n))]
     return [n for n in names if n not in writes]
 
