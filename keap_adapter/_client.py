@@ -106,6 +106,8 @@ class _BaseClient:
         self._settings = settings
         self._backend = make_backend(self._settings)
         self._policy = retry_policy or RetryPolicy(max_retries=self._settings.max_retries)
+        # The same on every request: normalised once, not rebuilt per call.
+        self._sent_headers = httpx.Headers(self._headers())
 
     @classmethod
     def from_env(
@@ -239,7 +241,7 @@ class KeapClient(_BaseClient):
             raise
 
     def _send(self, call: Call) -> httpx.Response:
-        call.request.headers.update(self._headers())
+        call.request.headers.update(self._sent_headers)
         for attempt in itertools.count():
             started, response, exc = time.perf_counter(), None, None
             try:
@@ -345,7 +347,7 @@ class AsyncKeapClient(_BaseClient):
             raise
 
     async def _send(self, call: Call) -> httpx.Response:
-        call.request.headers.update(self._headers())
+        call.request.headers.update(self._sent_headers)
         for attempt in itertools.count():
             started, response, exc = time.perf_counter(), None, None
             try:

@@ -49,6 +49,8 @@ CONTACT_JSON_FIELDS = (
     "update_time",
 )
 FIELDS = {"fields": ",".join(CONTACT_JSON_FIELDS)}
+FIELDS_QUERY = str(httpx.QueryParams(FIELDS))
+"""``FIELDS`` as httpx encodes it in a query, once (``fields=id%2Cprefix%2C...``)."""
 
 # Model field -> update_mask name, where they differ: both company fields live in ``company``.
 _MASK_NAMES = {"company_name": "company", "company_id": "company"}

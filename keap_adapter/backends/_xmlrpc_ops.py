@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
@@ -100,16 +101,40 @@ def error_for(call: Call, response: httpx.Response) -> APIError | None:
     """The typed error ``response`` means, or ``None`` for a success (see ``Backend``)."""
     if response.status_code >= 300:
         return _http_error(call, response)
-    # Cheap on successes: only a body that mentions a fault is parsed here.
+    # Cheap on successes: only a body that mentions a fault is read here (and only once:
+    # ``result`` reuses what this read).
     if b"<fault>" not in response.content:
         return None
-    try:
-        loads_response(response.content)
-    except XmlRpcFault as fault:
-        return fault_error(call, response, fault)
-    except XmlRpcParseError:
-        return None  # reported by the flow, as a TransportError
-    return None
+    decoded = _decoded(call, response)
+    return decoded.error
+
+
+@dataclass(frozen=True)
+class _Decoded:
+    """One response body, read once: its value, the error its fault maps to, or why it
+    could not be read."""
+
+    value: Any = None
+    error: APIError | None = None
+    unreadable: str | None = None
+
+
+# The read rides on the response, so the driver's ``error_for`` and the flow's ``result``
+# share one parse, and a fault is classified once, however many of them look.
+_DECODED = "_keap_adapter_xmlrpc_decoded"
+
+
+def _decoded(call: Call, response: httpx.Response) -> _Decoded:
+    cached: _Decoded | None = vars(response).get(_DECODED)
+    if cached is None:
+        try:
+            cached = _Decoded(value=loads_response(response.content))
+        except XmlRpcFault as fault:
+            cached = _Decoded(error=fault_error(call, response, fault))
+        except XmlRpcParseError as exc:
+            cached = _Decoded(unreadable=str(exc))
+        vars(response)[_DECODED] = cached
+    return cached
 
 
 def fault_error(call: Call, response: httpx.Response, fault: XmlRpcFault) -> APIError:
@@ -141,17 +166,16 @@ def _make(
 
 def result(call: Call, response: httpx.Response) -> Any:
     """The decoded value of a successful response (raises the typed error otherwise)."""
-    error = error_for(call, response)
-    if error is not None:
-        raise error
-    try:
-        return loads_response(response.content)
-    except XmlRpcFault as fault:  # a fault the cheap check missed (e.g. ``<fault >``)
-        raise fault_error(call, response, fault) from None
-    except XmlRpcParseError as exc:
+    if response.status_code >= 300:
+        raise _http_error(call, response)
+    decoded = _decoded(call, response)  # also a fault the cheap check missed (``<fault >``)
+    if decoded.error is not None:
+        raise decoded.error
+    if decoded.unreadable is not None:
         raise TransportError(
-            f"unreadable response: {exc}", operation=call.operation, backend=BACKEND
-        ) from None
+            f"unreadable response: {decoded.unreadable}", operation=call.operation, backend=BACKEND
+        )
+    return decoded.value
 
 
 # ----------------------------------------------------------------------- result shapes
