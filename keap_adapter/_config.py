@@ -17,7 +17,8 @@ BackendName = Literal["rest", "xmlrpc"]
 BACKENDS: tuple[BackendName, ...] = ("rest", "xmlrpc")
 DEFAULT_BASE_URL = "https://api.infusionsoft.com/crm"
 # Sent as the XML-RPC key parameter when the key travels in the header: the server's method
-# signatures still need a first string parameter, and ignores its value (keap-api.md 1.3).
+# signatures still need a first string parameter, and ignores its value (the official
+# PHP SDK does the same: infusionsoft/infusionsoft-php, Infusionsoft.php request()).
 KEY_PLACEHOLDER = "keap-adapter-header-auth"
 
 

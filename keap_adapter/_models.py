@@ -79,7 +79,7 @@ Text100 = Annotated[str, Field(max_length=100), AfterValidator(_xml_safe)]
 Text255 = Annotated[str, Field(max_length=255), AfterValidator(_xml_safe)]
 
 
-# Keap's ids are Java Integers on XML-RPC (keap-api.md 4.1): nothing above 2**31 - 1 exists.
+# Keap's ids are Java Integers on XML-RPC (its docs: ids are <int>): none is above 2**31 - 1.
 MAX_ID = 2**31 - 1
 
 
@@ -99,7 +99,8 @@ class _Response(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
 
-# Limits per slot (keap-api.md 2.2): EMAIL1 75, EMAIL2/3 100; PHONE1-3 40, PHONE4-5 20;
+# Limits per slot (Keap's REST v2 spec, EmailAddress/PhoneNumber/Address fields):
+# EMAIL1 75, EMAIL2/3 100; PHONE1-3 40, PHONE4-5 20;
 # BILLING lines 75, locality 50, postal code 15; SHIPPING postal 20; others 100.
 _EMAIL_LIMITS = {"EMAIL1": 75, "EMAIL2": 100, "EMAIL3": 100}
 _PHONE_LIMITS = {"PHONE1": 40, "PHONE2": 40, "PHONE3": 40, "PHONE4": 20, "PHONE5": 20}
@@ -200,7 +201,7 @@ class Address(BaseModel):
         return self
 
 
-# Custom text holds up to 65535 characters (keap-api.md 2.2), and must be XML-legal too.
+# Custom text holds up to 65535 characters (REST v2 spec, CustomFieldValue); XML-legal too.
 CustomText = Annotated[str, Field(max_length=65535), AfterValidator(_xml_safe)]
 CustomValue = CustomText | int | float | bool | date | datetime | None
 

@@ -177,8 +177,8 @@ class ServerProxy:
 
 # ---------------------------------------------------------------------------- install
 
-# Hosts that only ever serve Keap's API (keap-api.md 1.1 lists api.infusionsoft.com and
-# api.keap.com; legacy app hosts are {app}.infusionsoft.com).
+# Hosts that only ever serve Keap's API (Keap's XML-RPC docs use api.infusionsoft.com, the
+# REST v2 spec api.keap.com; legacy app hosts are {app}.infusionsoft.com).
 _KEAP_HOSTS = ("api.infusionsoft.com", "api.keap.com")
 # The stdlib ServerProxy's positional parameters after the URI, in order.
 _POSITIONAL = (

@@ -32,7 +32,8 @@ from .._models import (
 )
 
 T = TypeVar("T")
-# Keap's duplicate checks, the same strings on both protocols (keap-api.md 6).
+# Keap's duplicate checks, the same strings on both protocols (XML-RPC addWithDupCheck's
+# dupCheckType; REST v2's duplicate_option).
 DUPLICATE_OPTIONS = ("Email", "EmailAndName", "EmailAndNameAndCompany")
 Item = TypeVar("Item")
 

@@ -1,4 +1,4 @@
-"""XML-RPC ``Contact`` table fields <-> model fields, as one data table (keap-api.md section 6).
+"""XML-RPC ``Contact`` table fields <-> model fields, as one data table (REST v2 spec names).
 
 Both directions go through the same rows, so a contact written through one backend reads
 back equal through the other. The model side is a plain dict shaped like
@@ -13,11 +13,11 @@ from datetime import date, datetime, time, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-# XML-RPC date-times carry no zone and mean US Eastern (keap-api.md 4.6; whether an app's
-# own zone ever applies is unconfirmed, 8.7).
+# XML-RPC date-times carry no zone and mean US Eastern (infusionsoft/infusionsoft-php#79;
+# whether an app's own zone ever applies is undocumented).
 EASTERN = ZoneInfo("America/New_York")
 
-# Text columns (model field -> column); REST v2 and XML-RPC names from keap-api.md 6.
+# Text columns (model field -> column): REST v2 spec names, XML-RPC Contact table names.
 SCALARS: dict[str, str] = {
     "prefix": "Title",
     "given_name": "FirstName",
@@ -73,7 +73,8 @@ READ_ONLY: dict[str, str] = {
 }
 BIRTHDAY = "Birthday"
 _ID_COLUMNS = ("AccountId", "CreatedBy", "LastUpdatedBy")
-# Keap's Contact columns (keap-api.md 4.4) that REST v2 has no field for, and what to use.
+# Keap's Contact columns (the Contact table, e.g. novaksolutions/infusionsoft-php-sdk
+# Generated/Contact.php) that REST v2 has no field for, and what to use.
 UNMODELLED: dict[str, str] = {
     "Address1Type": "REST v2 addresses have no type; the slot (BILLING) is the address's kind",
     "Address2Type": "REST v2 addresses have no type; the slot (SHIPPING) is the address's kind",

@@ -12,7 +12,7 @@ from ._base import ContactFilter
 from ._fields import EASTERN, typed_custom
 
 # Ask for every field the facade models: which fields v2 returns by default is unconfirmed
-# (keap-api.md 2.1), and in v1 tag_ids and custom_fields were left out.
+# (the v2 spec does not say), and in v1 tag_ids and custom_fields were left out.
 CONTACT_JSON_FIELDS = (
     "id",
     "prefix",
@@ -252,7 +252,8 @@ def page_params(page_size: int, cursor: str | None) -> dict[str, Any]:
 
 
 def next_cursor(data: dict[str, Any]) -> str | None:
-    """The next page's token; Keap's last page has it empty or absent (keap-api.md 8.4)."""
+    """The next page's token; Keap's last page has it empty or absent (the spec
+    does not say which)."""
     token = data.get("next_page_token")
     return str(token) if token else None
 

@@ -38,7 +38,7 @@ T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 
 # Bracketed faultString tag -> error class. Faults are classified by tag first; the
-# numeric code (community-sourced numbering, keap-api.md 4.5) only stands in when the
+# numeric code (community-sourced numbering: nateleavitt/infusionsoft) only stands in when the
 # string carries no known tag.
 FAULT_CLASSES: dict[str, type[APIError]] = {
     "InvalidKey": AuthenticationError,

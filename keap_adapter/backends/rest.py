@@ -290,7 +290,8 @@ class RestBackend(RestSurroundings, Backend):
         )
         response = yield call
         found = yield from self._read_contact(call, self._object_of(call, response))
-        # Keap declares 200 and 201 for this call; 201 is "created" (keap-api.md 2.3, 8.10).
+        # Keap declares 200 and 201 for this call; 201 is "created" (inferred: the spec does
+        # not say).
         return UpsertResult(contact=found, created=response.status_code == 201)
 
     def contact_tags(self, contact_id: int) -> Flow[list[Tag]]:

@@ -34,7 +34,7 @@ from ..backends._fields import EASTERN
 
 __all__ = ["RAISED", "Difference", "Observation", "compare", "diff", "is_empty", "normalize"]
 
-# XML-RPC date-times carry no zone and mean US Eastern (keap-api.md 4.6).
+# XML-RPC date-times carry no zone and mean US Eastern (infusionsoft/infusionsoft-php#79).
 RAISED = "(raised)"
 """The diff path naming the error class each side raised (``None``: it did not raise)."""
 

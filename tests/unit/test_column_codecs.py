@@ -1,5 +1,5 @@
 """Every Contact column through each codec: REST v2 bodies fit the official schema, and
-the XML-RPC struct uses Keap's column names (keap-api.md section 6)."""
+the XML-RPC struct uses Keap's column names (its Contact table)."""
 
 from __future__ import annotations
 
