@@ -38,6 +38,7 @@ _FORM_FIELDS = ["Id", "Name", "Label", "DataType"]
 _TAGGED_FIELDS = [
     "ContactId", "Contact.FirstName", "Contact.LastName", "Contact.Email", "DateCreated"
 ]  # fmt: skip
+_XML_HEADERS = {"Content-Type": "text/xml"}
 _CUSTOM_FIELD_NAME = re.compile(r"^\w+$")
 
 
@@ -52,7 +53,8 @@ class XmlRpcBackend(XmlRpcSurroundings, Backend):
     name = "xmlrpc"
 
     def __init__(self, *, url: str, key_param: str, page_size: int = ops.MAX_PAGE) -> None:
-        self._url = url
+        # Parsed once: every call posts to the same URL with the same content type.
+        self._url = httpx.URL(url)
         self._key = key_param
         self._page_size = ops.check_limit(page_size)
         self._custom_fields: tuple[str, ...] | None = None
@@ -68,9 +70,7 @@ class XmlRpcBackend(XmlRpcSurroundings, Backend):
         self, operation: str, method: str, *params: Any, idempotent: bool = True
     ) -> Flow[Any]:
         body = dumps_call(method, (self._key, *params))
-        request = httpx.Request(
-            "POST", self._url, content=body, headers={"Content-Type": "text/xml"}
-        )
+        request = httpx.Request("POST", self._url, content=body, headers=_XML_HEADERS)
         call = Call(request, operation, idempotent)
         return ops.result(call, (yield call))
 

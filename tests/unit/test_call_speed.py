@@ -191,3 +191,21 @@ def test_headers_are_made_once_and_sent_on_every_request() -> None:
         for name, value in expected.items():
             assert request.headers.get_list(name) == [value]
     assert dict(client._sent_headers) == {k.lower(): v for k, v in expected.items()}
+
+
+def test_the_client_keeps_no_cookies_and_sends_none() -> None:
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        body = {"id": "3", "name": "Lead"}
+        return httpx.Response(200, json=body, headers={"Set-Cookie": "lb=abc; Path=/"})
+
+    for make in (ka.KeapClient, ka.AsyncKeapClient):
+        client = make("rest", "k", transport=httpx.MockTransport(answer))
+        assert list(client._http.cookies.jar) == []
+    with ka.KeapClient("rest", "k", transport=httpx.MockTransport(answer)) as client:
+        client.tags.get(3)
+        client.tags.get(3)
+        assert list(client._http.cookies.jar) == []
+    assert all("cookie" not in r.headers for r in seen)
