@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -24,26 +24,11 @@ from keap_core_v2_client.models.list_contacts_response import ListContactsRespon
 from keap_core_v2_client.models.tag_contact_count import TagContactCount
 
 from keap_adapter.testing import FakeKeap
+from tests.fake.wire import KEY, NOW, fake, rest
 
 from .test_fake_rest import fits, new_contact
 
-KEY = "fake-key"
-BASE = "https://api.infusionsoft.com/crm/rest/v2/"
-START = datetime(2024, 3, 15, 10, 30, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def fake() -> FakeKeap:
-    fake = FakeKeap(api_key=KEY)
-    fake.now = lambda: START
-    return fake
-
-
-@pytest.fixture
-def client(fake: FakeKeap) -> Iterator[httpx.Client]:
-    headers = {"X-Keap-API-Key": KEY}
-    with httpx.Client(transport=fake.transport, base_url=BASE, headers=headers) as client:
-        yield client
+__all__ = ["fake", "rest"]  # fixtures
 
 
 @pytest.fixture
@@ -80,7 +65,7 @@ def _ids(listing: ListContactsResponse) -> list[str | None]:
 def test_sdk_lists_contacts_in_the_order_asked_for(sdk: ApiClient, fake: FakeKeap) -> None:
     contacts = ContactApi(sdk)
     for n, email in enumerate(("b@example.com", "c@example.com", "a@example.com")):
-        fake.now = _at(START + timedelta(minutes=10 - n))  # later ids made earlier
+        fake.now = _at(NOW + timedelta(minutes=10 - n))  # later ids made earlier
         _person(contacts, email)
 
     assert _ids(contacts.list_contacts(order_by="id desc")) == ["3", "2", "1"]
@@ -101,15 +86,15 @@ def test_sdk_gets_a_400_for_an_order_it_cannot_have(sdk: ApiClient, order_by: st
     fits(Error, json.loads(caught.value.body))
 
 
-def test_ordered_pages_follow_one_another(client: httpx.Client) -> None:
+def test_ordered_pages_follow_one_another(rest: httpx.Client) -> None:
     for n in range(5):
-        new_contact(client, f"c{n}@example.com")
+        new_contact(rest, f"c{n}@example.com")
 
     seen: list[str] = []
     token = ""
     while True:
         params = {"order_by": "id desc", "page_size": "2", "page_token": token}
-        body = client.get("contacts", params=params).json()
+        body = rest.get("contacts", params=params).json()
         seen += [c["id"] for c in body["contacts"]]
         token = body["next_page_token"]
         if not token:
@@ -140,31 +125,31 @@ def test_sdk_gets_a_404_counting_a_missing_tag(sdk: ApiClient) -> None:
     assert caught.value.status == 404
 
 
-def test_count_and_listing_take_the_same_filters(client: httpx.Client) -> None:
-    new_contact(client, "ann@example.com", given_name="Ann")
-    new_contact(client, "bob@example.com")
-    client.post("tags", json={"name": "VIP"})
-    client.post("tags/1/contacts:applyTags", json={"contact_ids": ["1", "2"]})
+def test_count_and_listing_take_the_same_filters(rest: httpx.Client) -> None:
+    new_contact(rest, "ann@example.com", given_name="Ann")
+    new_contact(rest, "bob@example.com")
+    rest.post("tags", json={"name": "VIP"})
+    rest.post("tags/1/contacts:applyTags", json={"contact_ids": ["1", "2"]})
 
     def both(where: str) -> tuple[Any, list[str]]:
         params = {"filter": where}
-        count = client.get("tags/1/contacts/count", params=params).json()["count"]
-        listed = client.get("tags/1/contacts", params=params).json()["contacts"]
+        count = rest.get("tags/1/contacts/count", params=params).json()["count"]
+        listed = rest.get("tags/1/contacts", params=params).json()["contacts"]
         return count, [c["id"] for c in listed]
 
     assert both("given_name==An*") == (1, ["1"])
     assert both("given_name==NONE") == (1, ["2"])
     assert both("email==BOB@example.com") == (1, ["2"])
-    assert client.get("tags/1/contacts/count", params={"filter": "city==X"}).status_code == 400
+    assert rest.get("tags/1/contacts/count", params={"filter": "city==X"}).status_code == 400
 
 
-def test_tag_names_are_unique_ignoring_case(client: httpx.Client) -> None:
-    client.post("tags", json={"name": "VIP"})
-    client.post("tags", json={"name": "Web"})
+def test_tag_names_are_unique_ignoring_case(rest: httpx.Client) -> None:
+    rest.post("tags", json={"name": "VIP"})
+    rest.post("tags", json={"name": "Web"})
 
-    created = client.post("tags", json={"name": "vip"})
-    renamed = client.patch("tags/2", json={"name": "Vip"})
+    created = rest.post("tags", json={"name": "vip"})
+    renamed = rest.patch("tags/2", json={"name": "Vip"})
 
     assert (created.status_code, renamed.status_code) == (409, 409)
     fits(Error, created.json())
-    assert client.patch("tags/1", json={"name": "vip"}).status_code == 200  # itself
+    assert rest.patch("tags/1", json={"name": "vip"}).status_code == 200  # itself
