@@ -6,20 +6,19 @@ backends."""
 from __future__ import annotations
 
 import xmlrpc.client
-from collections.abc import Callable, Iterator
-from datetime import date, datetime, timezone
+from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
 
 import pytest
 
 import keap_adapter as ka
 from keap_adapter.backends._fields import UNMODELLED
-from keap_adapter.legacy import ServerProxy
 from keap_adapter.testing import FakeKeap
+from tests.migration.test_legacy_shim import KEY, LEGACY_KEY, NOW, client, proxy
 
-KEY = "fake-keap-key"
-LEGACY_KEY = "old-key-argument"
-NOW = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
+__all__ = ["client", "proxy"]  # fixtures shared with the shim's own tests
+
 Fault = xmlrpc.client.Fault
 
 
@@ -28,17 +27,6 @@ def fake() -> FakeKeap:
     fake = FakeKeap(api_key=KEY)
     fake.now = lambda: NOW
     return fake
-
-
-@pytest.fixture(params=["rest", "xmlrpc"])
-def client(request: pytest.FixtureRequest, fake: FakeKeap) -> Iterator[ka.KeapClient]:
-    with ka.KeapClient(request.param, KEY, transport=fake.transport, max_retries=0) as client:
-        yield client
-
-
-@pytest.fixture
-def proxy(client: ka.KeapClient) -> Any:
-    return ServerProxy(client)
 
 
 def fault_of(call: Callable[..., Any], *params: Any) -> tuple[int, str]:
