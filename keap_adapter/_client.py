@@ -187,8 +187,8 @@ def _sent(exc: Exception | None) -> bool:
 
 class _NoCookies(httpx.Cookies):
     """A cookie jar that keeps nothing: the client sends prebuilt requests, which never carry
-    the jar's cookies, so storing Keap's ``Set-Cookie`` answers is pure cost (about a tenth
-    of a call's CPU, measured in bench/)."""
+    the jar's cookies, so storing Keap's ``Set-Cookie`` answers is pure cost (about 80 us a
+    call on the development VM; ``bench/run.py`` shows the per-call figures)."""
 
     def extract_cookies(self, response: httpx.Response) -> None:
         """Keep nothing."""

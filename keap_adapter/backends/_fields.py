@@ -71,7 +71,6 @@ READ_ONLY: dict[str, str] = {
     "CreatedBy": "created_by",
     "LastUpdatedBy": "last_updated_by",
 }
-BIRTHDAY = "Birthday"
 _ID_COLUMNS = ("AccountId", "CreatedBy", "LastUpdatedBy")
 # Keap's Contact columns (the Contact table, e.g. novaksolutions/infusionsoft-php-sdk
 # Generated/Contact.php) that REST v2 has no field for, and what to use.
@@ -214,8 +213,6 @@ def from_struct(
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
-# XML-RPC ``DataFormField.DataType`` numbers of the date types -> REST v2 ``field_type``.
-CUSTOM_DATA_TYPES = {13: "DATE", 14: "DATE_TIME"}
 
 
 def typed_custom(value: Any, field_type: str) -> Any:

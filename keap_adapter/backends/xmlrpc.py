@@ -26,8 +26,8 @@ from .._models import (
 )
 from . import _xmlrpc_ops as ops
 from ._base import DUPLICATE_OPTIONS, Backend, Call, ContactFilter, Flow, Page, keeping_partial
-from ._fields import CONTACT_FIELDS, CUSTOM_DATA_TYPES, to_struct
-from ._xmlrpc_more import XmlRpcSurroundings
+from ._fields import CONTACT_FIELDS, to_struct
+from ._xmlrpc_more import DATA_TYPES, XmlRpcSurroundings
 from ._xmlrpc_wire import dumps_call
 
 __all__ = ["XmlRpcBackend"]
@@ -125,7 +125,7 @@ class XmlRpcBackend(XmlRpcSurroundings, Backend):
             rows = [r for r in found if _CUSTOM_FIELD_NAME.match(str(r.get("Name", "")))]
             self._custom_fields = tuple(f"_{r['Name']}" for r in rows)
             self._custom_types = {
-                r["Name"]: CUSTOM_DATA_TYPES.get(int(r.get("DataType") or 0), "") for r in rows
+                r["Name"]: DATA_TYPES.get(int(r.get("DataType") or 0), "") for r in rows
             }
         return [*CONTACT_FIELDS, *self._custom_fields]
 
