@@ -23,11 +23,21 @@ import httpx
 
 from . import __version__
 from ._config import DEFAULT_BASE_URL, KEY_PLACEHOLDER, BackendName, Settings, settings_from_env
-from ._exceptions import KeapError, ResponseValidationError, TransportError
+from ._exceptions import (
+    ConfigurationError,
+    KeapError,
+    QuotaExhaustedError,
+    RateLimitError,
+    ResponseValidationError,
+    TransportError,
+)
 from ._resources import AsyncContacts, AsyncTags, Contacts, Tags
 from ._retry import RetryPolicy
 from .backends._base import Backend, Call, Flow, Page
 from .backends.rest import RestBackend
+from .pacing import DOCUMENTED, BaseLimiter, Limiter, Limits, Slot
+from .pacing import read as read_quota_headers
+from .pacing._base import next_utc_midnight
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -40,7 +50,7 @@ PageFlow = Callable[[str | None], Flow[Page[Item]]]
 logger = logging.getLogger("keap_adapter")
 ClientT = TypeVar("ClientT", bound="_BaseClient")
 # Options that configure the client object rather than its settings.
-_CLIENT_ONLY = ("transport", "sleep", "retry_policy")
+_CLIENT_ONLY = ("transport", "sleep", "retry_policy", "limits", "limiter")
 
 
 XMLRPC_SHUTDOWN = (
@@ -89,6 +99,8 @@ class _EnvOptions(TypedDict, total=False):
     tag_chunk_size: int
     page_size: int
     retry_policy: RetryPolicy | None
+    limits: Limits | None
+    limiter: BaseLimiter | None
     transport: Any
     sleep: Any
 
@@ -102,10 +114,17 @@ def _settings(
 class _BaseClient:
     """What both clients share: settings, backend, headers, outcome handling, logging."""
 
-    def __init__(self, settings: Settings, retry_policy: RetryPolicy | None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        retry_policy: RetryPolicy | None,
+        limits: Limits | None = DOCUMENTED,
+        limiter: BaseLimiter | None = None,
+    ) -> None:
         self._settings = settings
         self._backend = make_backend(self._settings)
         self._policy = retry_policy or RetryPolicy(max_retries=self._settings.max_retries)
+        self._limiter = _limiter(limits, limiter)
         # The same on every request: normalised once, not rebuilt per call.
         self._sent_headers = httpx.Headers(self._headers())
 
@@ -128,6 +147,11 @@ class _BaseClient:
     def page_size(self) -> int:
         """The default page size of listings."""
         return self._settings.page_size
+
+    @property
+    def limiter(self) -> BaseLimiter | None:
+        """What paces this client's requests (``None`` when made with ``limits=None``)."""
+        return self._limiter
 
     @property
     def endpoint(self) -> str:
@@ -154,6 +178,8 @@ class _BaseClient:
             )
         else:
             result = self._backend.error_for(call, response) or response
+            if isinstance(result, RateLimitError):
+                result = _spent_quota(result, response) or result
         if isinstance(result, KeapError):
             result.redact(self._settings.api_key)
         logger.debug(
@@ -178,6 +204,50 @@ class _BaseClient:
         if page.next_cursor is not None:
             seen.add(page.next_cursor)
         return page.next_cursor
+
+
+def _limiter(limits: Limits | None, limiter: BaseLimiter | None) -> BaseLimiter | None:
+    """The client's limiter: the one given, else one of its own (``limits=None``: none)."""
+    if limiter is not None:
+        if limits is not DOCUMENTED:
+            raise ConfigurationError("give limits= or limiter=, not both (a limiter has its own)")
+        if not isinstance(limiter, BaseLimiter):
+            raise ConfigurationError(f"limiter must be a pacing.BaseLimiter, not {limiter!r}")
+        return limiter
+    if limits is None:
+        return None
+    if not isinstance(limits, Limits):
+        raise ConfigurationError(f"limits must be a pacing.Limits or None, not {limits!r}")
+    return Limiter(limits)
+
+
+def _spent_quota(error: RateLimitError, response: httpx.Response) -> QuotaExhaustedError | None:
+    """A 429 (or throttle fault) whose headers say the daily quota is spent: not retried."""
+    announced = read_quota_headers(response.headers.multi_items())
+    if announced.day_left is None or announced.day_left > 0:
+        return None
+    resets_at = announced.resets_at or next_utc_midnight(time.time())
+    return QuotaExhaustedError(
+        f"{error.message} (the daily quota is spent; it resets at {resets_at.isoformat()})",
+        resets_at=resets_at,
+        operation=error.operation,
+        backend=error.backend,
+        status_code=error.status_code,
+        fault_code=error.fault_code,
+        fault_tag=error.fault_tag,
+        request_id=error.request_id,
+    )
+
+
+def _located(error: KeapError, call: Call, backend: str) -> KeapError:
+    """A limiter's error, naming the operation that was refused before it was sent."""
+    error.operation, error.backend = call.operation, backend
+    error.args = (str(error),)
+    return error
+
+
+def _headers_of(response: httpx.Response | None) -> list[tuple[str, str]] | None:
+    return None if response is None else response.headers.multi_items()
 
 
 def _sent(exc: Exception | None) -> bool:
@@ -221,6 +291,8 @@ class KeapClient(_BaseClient):
         tag_chunk_size: int = 100,
         page_size: int = 1000,
         retry_policy: RetryPolicy | None = None,
+        limits: Limits | None = DOCUMENTED,
+        limiter: BaseLimiter | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         settings: Settings | None = None,
@@ -238,6 +310,8 @@ class KeapClient(_BaseClient):
                 page_size=page_size,
             ),
             retry_policy,
+            limits,
+            limiter,
         )
         self._sleep = sleep
         self._http = _Http(transport=transport, timeout=self._settings.timeout)
@@ -264,11 +338,15 @@ class KeapClient(_BaseClient):
     def _send(self, call: Call) -> httpx.Response:
         call.request.headers.update(self._sent_headers)
         for attempt in itertools.count():
+            slot = self._pace(call)
             started, response, exc = time.perf_counter(), None, None
             try:
                 response = self._http.send(call.request)
             except httpx.TransportError as caught:
                 exc = caught
+            finally:
+                if slot is not None:
+                    self._limiter.release(slot, _headers_of(response))  # type: ignore[union-attr]
             outcome = self._outcome(call, response, exc, started)
             if not isinstance(outcome, KeapError):
                 return outcome
@@ -279,6 +357,14 @@ class KeapClient(_BaseClient):
                 raise outcome
             self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _pace(self, call: Call) -> Slot | None:
+        if self._limiter is None:
+            return None
+        try:
+            return self._limiter.acquire()
+        except QuotaExhaustedError as error:
+            raise _located(error, call, self.backend) from None
 
     def _operate(self, op: Op[T]) -> T:
         return self.run(op.flow(self._backend))
@@ -327,6 +413,8 @@ class AsyncKeapClient(_BaseClient):
         tag_chunk_size: int = 100,
         page_size: int = 1000,
         retry_policy: RetryPolicy | None = None,
+        limits: Limits | None = DOCUMENTED,
+        limiter: BaseLimiter | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         settings: Settings | None = None,
@@ -344,6 +432,8 @@ class AsyncKeapClient(_BaseClient):
                 page_size=page_size,
             ),
             retry_policy,
+            limits,
+            limiter,
         )
         self._sleep = sleep
         self._http = _AsyncHttp(transport=transport, timeout=self._settings.timeout)
@@ -370,11 +460,15 @@ class AsyncKeapClient(_BaseClient):
     async def _send(self, call: Call) -> httpx.Response:
         call.request.headers.update(self._sent_headers)
         for attempt in itertools.count():
+            slot = await self._pace(call)
             started, response, exc = time.perf_counter(), None, None
             try:
                 response = await self._http.send(call.request)
             except httpx.TransportError as caught:
                 exc = caught
+            finally:
+                if slot is not None:
+                    await self._limiter.arelease(slot, _headers_of(response))  # type: ignore[union-attr]
             outcome = self._outcome(call, response, exc, started)
             if not isinstance(outcome, KeapError):
                 return outcome
@@ -385,6 +479,14 @@ class AsyncKeapClient(_BaseClient):
                 raise outcome
             await self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _pace(self, call: Call) -> Slot | None:
+        if self._limiter is None:
+            return None
+        try:
+            return await self._limiter.aacquire()
+        except QuotaExhaustedError as error:
+            raise _located(error, call, self.backend) from None
 
     async def _operate(self, op: Op[T]) -> T:
         return await self.run(op.flow(self._backend))

@@ -11,6 +11,7 @@ KeapError
 │   ├── NotFoundError         404, [RecordNotFound]
 │   ├── ConflictError         409
 │   ├── RateLimitError        429, throttle faults; .retry_after
+│   │   └── QuotaExhaustedError   the daily quota is spent; .resets_at
 │   └── ServerError           5xx, unknown faults
 └── ResponseValidationError   a success body that does not fit the model
 ```
@@ -21,6 +22,8 @@ Messages name the operation and the backend that failed; they never contain the 
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 __all__ = [
     "APIError",
     "AuthenticationError",
@@ -30,6 +33,7 @@ __all__ = [
     "KeapError",
     "NotFoundError",
     "PermissionDeniedError",
+    "QuotaExhaustedError",
     "RateLimitError",
     "ResponseValidationError",
     "ServerError",
@@ -130,6 +134,19 @@ class RateLimitError(APIError):
     def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: object) -> None:
         self.retry_after = retry_after
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
+
+
+class QuotaExhaustedError(RateLimitError):
+    """The daily quota is spent: raised instead of retrying into a wall, never retried.
+
+    ``resets_at`` (an aware UTC datetime) is when Keap resets it; ``retry_after`` the
+    seconds until then.
+    """
+
+    def __init__(self, message: str, *, resets_at: datetime, **kwargs: object) -> None:
+        self.resets_at = resets_at
+        wait = (resets_at - datetime.now(timezone.utc)).total_seconds()
+        super().__init__(message, retry_after=max(0.0, wait), **kwargs)
 
 
 class ServerError(APIError):

@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
-from ._exceptions import KeapError, RateLimitError, ServerError, TransportError
+from ._exceptions import (
+    KeapError,
+    QuotaExhaustedError,
+    RateLimitError,
+    ServerError,
+    TransportError,
+)
 
 RETRYABLE_STATUS = frozenset({502, 503, 504})
 RETRYABLE_FAULTS = frozenset({"InvalidConfig"})
@@ -46,6 +52,8 @@ class RetryPolicy:
 
 
 def _retryable(error: KeapError, *, idempotent: bool, sent: bool) -> bool:
+    if isinstance(error, QuotaExhaustedError):
+        return False  # the quota resets at midnight UTC: retrying would only spend attempts
     if isinstance(error, RateLimitError):
         return True  # a 429 was refused before it did anything
     if isinstance(error, TransportError):

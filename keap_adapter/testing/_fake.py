@@ -13,23 +13,19 @@ import itertools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import httpx
 
+from ..pacing import Limits
 from . import _fake_rest, _fake_xmlrpc
+from ._fake_quota import Gateway
 from ._fake_store import Store
 from ._serve import FakeServer
 
 __all__ = ["Failure", "FakeKeap", "Store"]
 
 DEFAULT_API_KEY = "fake-keap-api-key"
-
-
-# Keap's published limits for a PAT/SAK (developer.infusionsoft.com, "API token quota and
-# usage measurements"); the fake reports them, never enforces them.
-_THROTTLE_LIMIT = 240
-_QUOTA_LIMIT = 30000
 
 
 def _utc_now() -> datetime:
@@ -63,9 +59,14 @@ class FakeKeap:
     Use ``fake.transport`` with ``httpx.Client``/``httpx.AsyncClient``, or
     ``with fake.serve() as server`` for clients that open their own sockets. Every request is
     recorded in ``fake.requests``; ``fake.now`` is the clock stamped on records.
+
+    Answers carry Keap's quota headers. Without ``limits`` they announce a plan no test
+    reaches (clients learn it and do not pace); with ``limits`` (``pacing.Limits()`` for
+    Keap's documented PAT limits) the fake announces and enforces them, answering 429 as
+    Keap's gateway does; ``fake.throttled`` counts those answers.
     """
 
-    def __init__(self, api_key: str = DEFAULT_API_KEY) -> None:
+    def __init__(self, api_key: str = DEFAULT_API_KEY, *, limits: Limits | None = None) -> None:
         self.api_key = api_key
         self.now: Callable[[], datetime] = _utc_now
         self.store = Store(self._clock)
@@ -73,7 +74,7 @@ class FakeKeap:
         self.failures: list[Failure] = []
         self.transport = httpx.MockTransport(self.handle)
         self._lock = threading.RLock()
-        self._windows: dict[str, tuple[object, int]] = {}
+        self.gateway = Gateway(limits, self._clock)
         self._request_ids = itertools.count(1)
 
     def _clock(self) -> datetime:
@@ -118,10 +119,16 @@ class FakeKeap:
         with self._lock:
             _ensure_read(request)
             self.requests.append(request)
-            response = self._respond(request)
-            for name, value in self._standard_headers().items():
+            response = self.gateway.admit() or self._respond(request)
+            response.headers.setdefault("x-request-id", f"fake-{next(self._request_ids):08d}")
+            for name, value in self.gateway.headers().items():
                 response.headers.setdefault(name, value)
             return response
+
+    @property
+    def throttled(self) -> int:
+        """How many requests the fake refused with 429 for being over its ``limits``."""
+        return self.gateway.refused
 
     def _respond(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
@@ -163,36 +170,6 @@ class FakeKeap:
         if given is None and auth.startswith("Bearer "):
             given = auth[len("Bearer ") :]
         return given is not None and _same_secret(given, self.api_key)
-
-    def _standard_headers(self) -> dict[str, str]:
-        """Keap's gateway headers (its API token quota page), counted, never enforced."""
-        now = self.now().astimezone(timezone.utc)
-        minute_used = self._count("minute", now.replace(second=0, microsecond=0))
-        day_used = self._count("day", now.date())
-        midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time())
-        expiry_ms = int(midnight.replace(tzinfo=timezone.utc).timestamp() * 1000)
-        return {
-            # Counted, not random: re-recording the same scenario gives the same ids.
-            "x-request-id": f"fake-{next(self._request_ids):08d}",
-            "x-keap-product-spike-limit": "10ps",
-            "x-keap-product-throttle-limit": str(_THROTTLE_LIMIT),
-            "x-keap-product-throttle-time-unit": "minute",
-            "x-keap-product-throttle-interval": "1",
-            "x-keap-product-throttle-available": str(max(0, _THROTTLE_LIMIT - minute_used)),
-            "x-keap-product-throttle-used": str(minute_used),
-            "x-keap-product-quota-limit": str(_QUOTA_LIMIT),
-            "x-keap-product-quota-time-unit": "day",
-            "x-keap-product-quota-interval": "1",
-            "x-keap-product-quota-available": str(max(0, _QUOTA_LIMIT - day_used)),
-            "x-keap-product-quota-used": str(day_used),
-            "x-keap-product-quota-expiry-time": str(expiry_ms),
-        }
-
-    def _count(self, window: str, start: datetime | date) -> int:
-        previous, used = self._windows.get(window, (None, 0))
-        used = used + 1 if previous == start else 1
-        self._windows[window] = (start, used)
-        return used
 
 
 def _ensure_read(request: httpx.Request) -> None:

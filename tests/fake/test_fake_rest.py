@@ -418,9 +418,9 @@ def test_every_response_carries_request_id_and_quota_headers(client: httpx.Clien
 
     for response in (first, second):
         assert response.headers["x-request-id"]
-        assert response.headers["x-keap-product-throttle-limit"] == "240"
+        assert response.headers["x-keap-product-throttle-limit"] == "1000000"
     assert first.headers["x-request-id"] != second.headers["x-request-id"]
-    assert second.headers["x-keap-product-throttle-available"] == "238"
+    assert second.headers["x-keap-product-throttle-available"] == "999998"
 
 
 def test_injected_429s_come_first_and_have_no_effect(client: httpx.Client, fake: FakeKeap) -> None:

@@ -25,7 +25,7 @@ def test_default_key_and_url_shape() -> None:
     assert int(port) > 0
     assert response.status_code == 200
     assert response.json() == {"contacts": [], "next_page_token": ""}
-    assert response.headers["x-keap-product-quota-limit"] == "30000"
+    assert response.headers["x-keap-product-quota-limit"] == "100000000"
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "example.com", "::"])

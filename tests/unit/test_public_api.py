@@ -32,6 +32,7 @@ def test_the_public_names_are_pinned() -> None:
         "NotFoundError",
         "PermissionDeniedError",
         "PhoneNumber",
+        "QuotaExhaustedError",
         "RateLimitError",
         "RemoveResult",
         "ResponseValidationError",
@@ -63,3 +64,4 @@ def test_the_error_tree() -> None:
         ka.ServerError,
     ):
         assert issubclass(cls, ka.APIError)
+    assert issubclass(ka.QuotaExhaustedError, ka.RateLimitError)
