@@ -13,10 +13,12 @@ read defensively: anything that is not a plain number is ignored.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from types import MappingProxyType
 
 __all__ = ["Announced", "read"]
 
@@ -35,12 +37,12 @@ _MOST = 10**9
 _EPOCH_MS_MAX = 253_402_300_799_000  # 9999-12-31T23:59:59Z
 
 
-@dataclass
+@dataclass(frozen=True)
 class Announced:
     """What one answer said: limits and what is left, keyed by ``(scope, window seconds)``."""
 
-    limits: dict[tuple[str, float], int] = field(default_factory=dict)
-    available: dict[tuple[str, float], int] = field(default_factory=dict)
+    limits: Mapping[tuple[str, float], int] = field(default_factory=dict)
+    available: Mapping[tuple[str, float], int] = field(default_factory=dict)
     resets_at: datetime | None = None
 
     def __bool__(self) -> bool:
@@ -53,41 +55,81 @@ class Announced:
         return min(left) if left else None
 
 
+# Where a window's ``available`` figure is: (header prefix, position in a ``|`` list, key).
+_Slot = tuple[str, int, tuple[str, float]]
+_SHAPE_KEYS = (
+    "product-spike-limit",
+    *(prefix + part for prefix, _ in _SERIES for part in ("limit", "time-unit", "interval")),
+)
+
+
 def read(items: Iterable[tuple[str, str]]) -> Announced:
-    """What lower-cased header ``items`` (``httpx.Headers.multi_items()``) announce."""
+    """What lower-cased header ``items`` (``httpx.Headers.multi_items()``) announce.
+
+    This runs on every answer, so the part that rarely changes (which windows, which
+    limits) is parsed once per distinct set of values and cached; only what is left is
+    read each time.
+    """
     keap = {k[len(_PREFIX) :]: v for k, v in items if k.startswith(_PREFIX)}
-    found = Announced()
     if not keap:
-        return found
-    spike = _SPIKE.fullmatch(keap.get("product-spike-limit", "").strip())
+        return Announced()
+    shape = tuple(map(keap.get, _SHAPE_KEYS))
+    limits, slots = _windows(shape)
+    available: dict[tuple[str, float], int] = {}
+    for prefix, index, key in slots:
+        left = _nth(keap.get(prefix + "available"), index)
+        if left is not None:
+            available[key] = min(left, limits[key])
+    return Announced(limits, available, _expiry(keap))
+
+
+@functools.lru_cache(maxsize=64)
+def _windows(
+    shape: tuple[str | None, ...],
+) -> tuple[Mapping[tuple[str, float], int], tuple[_Slot, ...]]:
+    limits: dict[tuple[str, float], int] = {}
+    slots: list[_Slot] = []
+    spike = _SPIKE.fullmatch((shape[0] or "").strip())
     if spike is not None and 0 < int(spike.group(1)) <= _MOST:
         length = 1.0 if spike.group(2).lower() == "s" else 60.0
-        found.limits[("product", length)] = int(spike.group(1))
-    for prefix, scope in _SERIES:
-        _series(keap, prefix, scope, found)
-    return found
+        limits[("product", length)] = int(spike.group(1))
+    for n, (prefix, scope) in enumerate(_SERIES):
+        limit, unit, interval = shape[1 + 3 * n : 4 + 3 * n]
+        for index, key, value in _series(scope, limit, unit, interval):
+            limits[key] = value
+            slots.append((prefix, index, key))
+    return MappingProxyType(limits), tuple(slots)
 
 
-def _series(keap: dict[str, str], prefix: str, scope: str, found: Announced) -> None:
-    limits = _numbers(keap.get(prefix + "limit"))
-    if not limits:
-        return
-    units = [u.strip().lower().rstrip("s") for u in keap.get(prefix + "time-unit", "").split("|")]
-    intervals = _numbers(keap.get(prefix + "interval"))
-    available = _numbers(keap.get(prefix + "available"))
-    for i, limit in enumerate(limits):
-        unit = _UNITS.get(units[i] if i < len(units) else "")
-        interval = intervals[i] if i < len(intervals) else 1
-        if limit is None or unit is None or not interval or not 0 < limit <= _MOST:
-            continue
-        key = (scope, unit * interval)
-        found.limits[key] = limit
-        left = available[i] if i < len(available) else None
-        if left is not None:
-            found.available[key] = min(left, limit)
-    expiry = _numbers(keap.get(prefix + "expiry-time"))
-    if prefix.endswith("quota-") and expiry and expiry[0] and expiry[0] <= _EPOCH_MS_MAX:
-        found.resets_at = datetime.fromtimestamp(expiry[0] / 1000, tz=timezone.utc)
+def _series(
+    scope: str, limit: str | None, unit: str | None, interval: str | None
+) -> Iterator[tuple[int, tuple[str, float], int]]:
+    limits = _numbers(limit)
+    units = [u.strip().lower().rstrip("s") for u in (unit or "").split("|")]
+    intervals = _numbers(interval)
+    for i, value in enumerate(limits):
+        seconds = _UNITS.get(units[i] if i < len(units) else "")
+        times = intervals[i] if i < len(intervals) else 1
+        if value is not None and seconds is not None and times and 0 < value <= _MOST:
+            yield i, (scope, seconds * times), value
+
+
+def _expiry(keap: dict[str, str]) -> datetime | None:
+    for prefix in ("product-quota-", "tenant-quota-"):
+        when = _nth(keap.get(prefix + "expiry-time"), 0)
+        if when and when <= _EPOCH_MS_MAX:
+            return datetime.fromtimestamp(when / 1000, tz=timezone.utc)
+    return None
+
+
+def _nth(value: str | None, index: int) -> int | None:
+    if not value:
+        return None
+    parts = value.split("|") if "|" in value else (value,)
+    if index >= len(parts):
+        return None
+    part = parts[index].strip()
+    return int(part) if _NUMBER.fullmatch(part) else None
 
 
 def _numbers(value: str | None) -> list[int | None]:

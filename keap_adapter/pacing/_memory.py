@@ -34,10 +34,11 @@ class Limiter(BaseLimiter):
         self._done: list[float] = []  # arrival stamps, ascending
         self._start = 0  # stamps before this index left every window
         self._in_flight = 0
-        self._day = ""
+        self._day_end = 0.0  # epoch seconds of the next 00:00 UTC
         self._day_count = 0
         self._server_left: int | None = None
         self._server_reset: datetime | None = None
+        self._last_limits: object = None
 
     def __repr__(self) -> str:
         b = self._budget
@@ -103,24 +104,25 @@ class Limiter(BaseLimiter):
     # -- the daily quota ------------------------------------------------------------------
 
     def _check_day(self, now: float) -> None:
-        reset = next_utc_midnight(now)
-        day = reset.date().isoformat()
-        if day != self._day:
-            self._day, self._day_count = day, 0
+        if now >= self._day_end:  # a new UTC day: Keap's quota starts again
+            self._day_end, self._day_count = next_utc_midnight(now).timestamp(), 0
         if self._server_reset is not None and now >= self._server_reset.timestamp():
             self._server_left = self._server_reset = None
         limit = self._budget.per_day
         if limit is not None and self._day_count >= limit:
-            raise quota_exhausted(limit, reset)
+            raise quota_exhausted(limit, next_utc_midnight(now))
         if self._server_left is not None and self._server_left <= 0:
-            raise quota_exhausted(limit, self._server_reset or reset)
+            raise quota_exhausted(limit, self._server_reset or next_utc_midnight(now))
 
     # -- learning -------------------------------------------------------------------------
 
     def _learn(self, announced: Announced, now: float) -> None:
-        if any(self._learned.get(k) != v for k, v in announced.limits.items()):
+        if announced.limits is not self._last_limits and any(
+            self._learned.get(k) != v for k, v in announced.limits.items()
+        ):
             self._learned.update(announced.limits)
             self._budget = budget(self._configured, ceiling=self._ceiling, learned=self._learned)
+        self._last_limits = announced.limits  # the cached parse: the same object while unchanged
         left = announced.day_left
         if left is not None:
             self._server_left = left
