@@ -16,11 +16,17 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 from ._exceptions import KeapError
 
 if TYPE_CHECKING:
+    from ._client import AsyncKeapClient
+    from ._models import TagOutcome
     from ._operations import Op
     from ._resources import AsyncRunner, Runner
+    from .backends._base import Parts
 
 T = TypeVar("T")
 Make = Callable[[], "Op[T]"]
+CONCURRENCY = 16
+"""How many calls a bulk operation on the async client keeps going at once by default: the
+client's limiter paces them, so this only bounds open connections."""
 # What an item may fail with and still leave the others running: refused input, and
 # anything Keap (or the way to it) answered for that item. Other exceptions are bugs.
 ITEM_ERRORS = (KeapError, ValueError)
@@ -70,3 +76,34 @@ async def arun_each(
             return BulkItem(index, value)
 
     return list(await asyncio.gather(*(one(i, m) for i, m in enumerate(makes))))
+
+
+async def arun_parts(client: AsyncKeapClient, parts: Parts[T], concurrency: int) -> T:
+    """Run an operation's per-contact flows concurrently; the result, in input order.
+
+    An error stops new parts from starting; it is raised once the parts already going are
+    done, carrying their outcomes as ``partial_result`` (nothing done is lost).
+    """
+    gate = asyncio.Semaphore(concurrency)
+    done: dict[int, TagOutcome] = {}
+    failed: list[KeapError] = []
+
+    async def one(contact_id: int) -> None:
+        async with gate:
+            flow = parts.flows[contact_id]
+            if failed:
+                flow.close()
+                return
+            try:
+                done[contact_id] = await client.run(flow)
+            except KeapError as exc:
+                failed.append(exc)
+
+    await asyncio.gather(*(one(cid) for cid in parts.flows))
+    outcomes = {cid: done[cid] for cid in parts.flows if cid in done}
+    if failed:
+        error = failed[0]
+        if error.partial_result is None:
+            error.partial_result = parts.result(outcomes)
+        raise error
+    return parts.result(outcomes)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 import httpx
 
 from . import __version__
+from ._bulk import CONCURRENCY, arun_parts
 from ._config import DEFAULT_BASE_URL, KEY_PLACEHOLDER, BackendName, Settings, settings_from_env
 from ._exceptions import (
     ConfigurationError,
@@ -489,6 +490,9 @@ class AsyncKeapClient(_BaseClient):
             raise _located(error, call, self.backend) from None
 
     async def _operate(self, op: Op[T]) -> T:
+        parts = op.parts(self._backend) if op.parts is not None else None
+        if parts is not None:  # one call per contact: run them side by side, paced
+            return await arun_parts(self, parts, CONCURRENCY)
         return await self.run(op.flow(self._backend))
 
     def _list(self, listing: Listing[Item]) -> AsyncIterator[Item]:

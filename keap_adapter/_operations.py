@@ -31,7 +31,7 @@ from ._models import (
     UpsertResult,
     check_id,
 )
-from .backends._base import Backend, ContactFilter, Flow, Page
+from .backends._base import Backend, ContactFilter, Flow, Page, Parts
 
 T = TypeVar("T")
 Item = TypeVar("Item")
@@ -58,6 +58,9 @@ class Op(Generic[T]):
     args: tuple[Any, ...] = ()
     kwargs: Mapping[str, Any] = field(default_factory=dict)
     write: bool = False
+    # The same operation as independent per-contact flows, where the backend has them: the
+    # async client runs those concurrently.
+    parts: Callable[[Backend], Parts[T] | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -256,12 +259,24 @@ def list_tags(name: str | None, size: int) -> Listing[Tag]:
 
 def apply_tag(tag_id: int, contact_ids: Iterable[int]) -> Op[ApplyResult]:
     tid, ids = check_id(tag_id), check_ids(contact_ids)
-    return Op("tags.apply", lambda b: b.apply_tag(tid, ids), (tid, ids), write=True)
+    return Op(
+        "tags.apply",
+        lambda b: b.apply_tag(tid, ids),
+        (tid, ids),
+        write=True,
+        parts=lambda b: b.apply_tag_parts(tid, ids),
+    )
 
 
 def remove_tag(tag_id: int, contact_ids: Iterable[int]) -> Op[RemoveResult]:
     tid, ids = check_id(tag_id), check_ids(contact_ids)
-    return Op("tags.remove", lambda b: b.remove_tag(tid, ids), (tid, ids), write=True)
+    return Op(
+        "tags.remove",
+        lambda b: b.remove_tag(tid, ids),
+        (tid, ids),
+        write=True,
+        parts=lambda b: b.remove_tag_parts(tid, ids),
+    )
 
 
 def tagged_contacts(tag_id: int, size: int) -> Listing[TaggedContact]:

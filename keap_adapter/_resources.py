@@ -14,7 +14,7 @@ from typing import Any, Protocol, TypeVar
 
 from . import _operations as ops
 from ._account_models import EmailStatus
-from ._bulk import BulkItem, Make, arun_each, run_each
+from ._bulk import CONCURRENCY, BulkItem, Make, arun_each, run_each
 from ._models import (
     ApplyResult,
     Contact,
@@ -252,13 +252,13 @@ class AsyncContacts(_Resource):
         return await self._r._operate(ops.get_contact(contact_id))
 
     async def create_many(
-        self, contacts: Iterable[NewContact | Mapping[str, Any]], *, concurrency: int = 4
+        self, contacts: Iterable[NewContact | Mapping[str, Any]], *, concurrency: int = CONCURRENCY
     ) -> CreatedList:
         """See :meth:`Contacts.create_many`; up to ``concurrency`` at once."""
         return await arun_each(self._r, _creates(contacts), concurrency)
 
     async def update_many(
-        self, updates: Iterable[IdUpdate], *, concurrency: int = 4
+        self, updates: Iterable[IdUpdate], *, concurrency: int = CONCURRENCY
     ) -> CreatedList:
         """See :meth:`Contacts.update_many`; up to ``concurrency`` at once."""
         return await arun_each(self._r, _updates(updates), concurrency)
@@ -268,7 +268,7 @@ class AsyncContacts(_Resource):
         contacts: Iterable[NewContact | Mapping[str, Any]],
         *,
         match: Match = "email",
-        concurrency: int = 4,
+        concurrency: int = CONCURRENCY,
     ) -> UpsertedList:
         """See :meth:`Contacts.upsert_many`; up to ``concurrency`` at once. Two items for one
         email address may race into two contacts, as two concurrent upserts would."""

@@ -28,6 +28,7 @@ from .._models import (
     Tag,
     TagCategory,
     TaggedContact,
+    TagOutcome,
     UpsertResult,
 )
 
@@ -61,6 +62,19 @@ class Page(Generic[Item]):
 
     items: list[Item]
     next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class Parts(Generic[T]):
+    """An operation made of one independent flow per contact, which the async client runs
+    concurrently (the sync client runs the operation's own flow, the same parts in turn).
+
+    ``flows`` maps each contact id, in input order, to its flow; ``result`` builds the
+    operation's result from the outcomes of the contacts done.
+    """
+
+    flows: dict[int, Flow[TagOutcome]]
+    result: Callable[[dict[int, TagOutcome]], T]
 
 
 @dataclass(frozen=True)
@@ -168,6 +182,17 @@ class Backend(abc.ABC):
     def remove_tag(self, tag_id: int, contact_ids: list[int]) -> Flow[RemoveResult]:
         """Remove a tag from contacts, as :meth:`apply_tag` (``UNREPORTED`` where the
         protocol says nothing per contact)."""
+
+    def apply_tag_parts(self, tag_id: int, contact_ids: list[int]) -> Parts[ApplyResult] | None:
+        """:meth:`apply_tag` as one flow per contact, where the protocol has no batch call
+        (``None``: it has one, and the operation stays a single flow)."""
+        del tag_id, contact_ids  # a batching protocol needs neither here
+        return None
+
+    def remove_tag_parts(self, tag_id: int, contact_ids: list[int]) -> Parts[RemoveResult] | None:
+        """:meth:`remove_tag` as one flow per contact, as :meth:`apply_tag_parts`."""
+        del tag_id, contact_ids
+        return None
 
     @abc.abstractmethod
     def tagged_contacts_page(

@@ -25,7 +25,17 @@ from .._models import (
     UpsertResult,
 )
 from . import _xmlrpc_ops as ops
-from ._base import DUPLICATE_OPTIONS, Backend, Call, ContactFilter, Flow, Page, keeping_partial
+from ._base import (
+    DUPLICATE_OPTIONS,
+    Backend,
+    Call,
+    ContactFilter,
+    Flow,
+    Page,
+    Parts,
+    T,
+    keeping_partial,
+)
 from ._fields import CONTACT_FIELDS, to_struct
 from ._xmlrpc_more import DATA_TYPES, XmlRpcSurroundings
 from ._xmlrpc_wire import dumps_call
@@ -354,31 +364,44 @@ class XmlRpcBackend(XmlRpcSurroundings, Backend):
         return Page(tags, ops.next_cursor(page, found, limit))
 
     def apply_tag(self, tag_id: int, contact_ids: list[int]) -> Flow[ApplyResult]:
-        """One ``ContactService.addToGroup`` per contact.
+        """One ``ContactService.addToGroup`` per contact, in turn (:meth:`apply_tag_parts`).
 
         ``True`` is ``SUCCESS``; ``False`` (Keap answers it for some contacts that already
         had the tag) is checked against ``ContactGroupAssign``. A ``[RecordNotFound]``
         fault is ambiguous (no contact, or no tag): the tag is then checked once, and a
         missing tag is ``NotFoundError`` as on REST; otherwise the contact is ``NOT_FOUND``.
         """
-        outcomes: dict[int, TagOutcome] = {}
-        with keeping_partial(lambda: ApplyResult(tag_id=tag_id, outcomes=outcomes)):
-            for contact_id in contact_ids:
-                outcomes[contact_id] = yield from self._group_change(
-                    "tags.apply", "ContactService.addToGroup", contact_id, tag_id
-                )
-        return ApplyResult(tag_id=tag_id, outcomes=outcomes)
+        return self._in_turn(self.apply_tag_parts(tag_id, contact_ids))
 
     def remove_tag(self, tag_id: int, contact_ids: list[int]) -> Flow[RemoveResult]:
         """One ``ContactService.removeFromGroup`` per contact, with outcomes as
         :meth:`apply_tag` (a contact that lacked the tag is a ``SUCCESS``)."""
+        return self._in_turn(self.remove_tag_parts(tag_id, contact_ids))
+
+    def apply_tag_parts(self, tag_id: int, contact_ids: list[int]) -> Parts[ApplyResult]:
+        """:meth:`apply_tag` as one flow per contact (XML-RPC has no batch call)."""
+        method = "ContactService.addToGroup"
+        return Parts(
+            {cid: self._group_change("tags.apply", method, cid, tag_id) for cid in contact_ids},
+            lambda outcomes: ApplyResult(tag_id=tag_id, outcomes=outcomes),
+        )
+
+    def remove_tag_parts(self, tag_id: int, contact_ids: list[int]) -> Parts[RemoveResult]:
+        """:meth:`remove_tag` as one flow per contact (XML-RPC has no batch call)."""
+        method = "ContactService.removeFromGroup"
+        return Parts(
+            {cid: self._group_change("tags.remove", method, cid, tag_id) for cid in contact_ids},
+            lambda outcomes: RemoveResult(tag_id=tag_id, outcomes=outcomes),
+        )
+
+    @staticmethod
+    def _in_turn(parts: Parts[T]) -> Flow[T]:
+        """Run the parts one after another; an error keeps what was done."""
         outcomes: dict[int, TagOutcome] = {}
-        with keeping_partial(lambda: RemoveResult(tag_id=tag_id, outcomes=outcomes)):
-            for contact_id in contact_ids:
-                outcomes[contact_id] = yield from self._group_change(
-                    "tags.remove", "ContactService.removeFromGroup", contact_id, tag_id
-                )
-        return RemoveResult(tag_id=tag_id, outcomes=outcomes)
+        with keeping_partial(lambda: parts.result(outcomes)):
+            for contact_id, flow in parts.flows.items():
+                outcomes[contact_id] = yield from flow
+        return parts.result(outcomes)
 
     def _group_change(
         self, operation: str, method: str, contact_id: int, tag_id: int
