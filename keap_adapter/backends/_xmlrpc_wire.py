@@ -8,6 +8,11 @@ Responses are read with lxml under a parser that never resolves entities, loads 
 touches no network; any document with a DOCTYPE is refused outright, since no XML-RPC answer
 needs one and entity tricks (billion laughs, external entities) all start there. The values
 are the ones ``xmlrpc.client.loads(body, use_builtin_types=True)[0][0]`` gives.
+
+Answers in the plain layout stdlib and Keap write (no DOCTYPE, comments, CDATA, PIs,
+attributes or namespaces; at most 10 MB) skip the tree: libxml2 checks the whole body in a
+pass that builds nothing, and a strict grammar then reads it (see "plain answers" below).
+Every other body, faults included, is read from the tree.
 """
 
 from __future__ import annotations
@@ -160,7 +165,7 @@ def _blanks_are_layout(body: bytes) -> bool:
     would also drop one before a comment, CDATA section or processing instruction, or one
     ending at a carriage return; so bodies holding ``<!``, ``<?`` (after the declaration) or
     CR, and bodies not in an ASCII-compatible encoding (where those bytes could hide), keep
-    every blank.
+    every blank. The plain reader (:func:`_plain_response`) takes only these bodies too.
     """
     after_declaration = body.find(b"?>") + 2 if body.startswith(b"<?xml") else 1
     return (
@@ -182,8 +187,17 @@ def loads_response(body: bytes) -> Any:
 
     Raises :class:`XmlRpcParseError` for anything unreadable: not XML, a DOCTYPE (refused
     without expanding an entity), a missing ``<params>``, an unknown type tag, a bad literal.
+
+    A body in the plain layout stdlib and Keap write is checked by libxml2 without building
+    a tree and then read by :func:`_read_plain`; any other body (a fault, comments, CDATA,
+    namespaces, attributes, another encoding) is read from the hardened parser's tree.
     """
-    root = _document(body, "responses")
+    plain = _blanks_are_layout(body)
+    if plain:
+        value = _plain_response(body)
+        if value is not _NOT_PLAIN:
+            return value
+    root = _document(body, "responses", plain)
     try:
         return _response_value(root)
     except (ValueError, TypeError, KeyError, IndexError, ArithmeticError) as exc:
@@ -197,16 +211,16 @@ def loads_call(body: bytes) -> tuple[str, tuple[Any, ...]]:
     and ``<int>`` both int, a bare or empty ``<value/>`` the empty string). Raises
     :class:`XmlRpcParseError` for anything that is not a readable method call.
     """
-    root = _document(body, "calls")
+    root = _document(body, "calls", _blanks_are_layout(body))
     try:
         return _call_value(root)
     except (ValueError, TypeError, KeyError, IndexError, ArithmeticError) as exc:
         raise XmlRpcParseError(f"not an XML-RPC call: {exc}") from None
 
 
-def _document(body: bytes, what: str) -> Any:
+def _document(body: bytes, what: str, drop_blanks: bool) -> Any:
     try:
-        root = etree.fromstring(body, _parser(_blanks_are_layout(body)))
+        root = etree.fromstring(body, _parser(drop_blanks))
     except etree.XMLSyntaxError as exc:
         raise XmlRpcParseError(f"not well-formed XML: {exc}") from None
     docinfo: Any = root.getroottree().docinfo  # lxml-stubs lack ``doctype``
@@ -360,3 +374,293 @@ _FROM_TEXT: dict[str, Callable[[Any], Any]] = {
     "nil": _nil,
 }
 _CONTAINERS: dict[str, Callable[[Any], Any]] = {"struct": _struct, "array": _array}
+
+
+# ------------------------------------------------------------- plain answers, no tree
+#
+# Building and walking lxml's tree costs ~10 Python-level lookups per struct member; a
+# query answer is ~13,000 members. Answers in the plain layout (what stdlib and Keap write:
+# no comments, CDATA, PIs, attributes or namespaces) are instead checked by libxml2 in a
+# pass that builds nothing, and only then read with regular expressions that take each
+# ``<member>`` whole. The check keeps every guarantee of the tree parser (well-formed,
+# legal characters, valid UTF-8, libxml2's depth and size limits); the grammar below takes
+# a strict subset of what that parser takes, and hands anything else to the tree.
+
+_NOT_PLAIN: Any = object()  # _plain_response's answer for a body outside the plain grammar
+# libxml2's XML_MAX_TEXT_LENGTH. Its check runs only while building a tree, so the check
+# pass would let a longer text node through; a body no longer than this cannot hold one.
+_LARGEST_PLAIN = 10_000_000
+
+
+class _NotPlain(Exception):
+    """Raised inside the plain reader: hand this body to the tree."""
+
+
+_W = r"[ \t\n]*"  # XML's whitespace; CR never reaches here (see _blanks_are_layout)
+_TEXT = r"[^<]*"  # character data: libxml2 has checked that "<" only opens markup
+_NAME = r"[A-Za-z][A-Za-z0-9.]*"
+_DECLARATION = (
+    rb"<\?xml[ \t\n]+version[ \t\n]*=[ \t\n]*(['\"])1\.0\1"
+    rb"(?:[ \t\n]+encoding[ \t\n]*=[ \t\n]*(['\"])[Uu][Tt][Ff]-8\2)?[ \t\n]*\?>"
+)
+_HEAD = re.compile(
+    rb"(?:%s)?[ \t\n]*<methodResponse>[ \t\n]*<params>[ \t\n]*<param>[ \t\n]*" % _DECLARATION
+)
+_TAIL = re.compile(rb"</param>[ \t\n]*</params>[ \t\n]*</methodResponse>[ \t\n]*")
+# One member with a scalar value, typed or bare: (name, type, text, bare text).
+_MEMBER = re.compile(
+    rf"<member>{_W}<name>({_TEXT})</name>{_W}"
+    rf"<value>(?:{_W}<({_NAME})>({_TEXT})</\2>{_W}|({_TEXT}))</value>{_W}</member>{_W}"
+)
+# Everything between those members, one piece at a time; ``bad`` is anything else.
+_PIECE = re.compile(
+    rf"(?:(?P<open_struct><value>{_W}<struct>)"
+    rf"|(?P<close_struct></struct>{_W}</value>)"
+    rf"|(?P<open_array><value>{_W}<array>{_W}<data>)"
+    rf"|(?P<close_array></data>{_W}</array>{_W}</value>)"
+    rf"|(?P<no_data><value>{_W}<array>{_W}<data/>{_W}</array>{_W}</value>)"
+    rf"|(?P<open_member><member>{_W}(?:<name>(?P<name>{_TEXT})</name>|<name/>))"
+    rf"|(?P<close_member></member>)"
+    rf"|(?P<scalar><value>(?:{_W}<(?P<type>{_NAME})>(?P<text>{_TEXT})</(?P=type)>{_W}"
+    rf"|{_W}<(?P<lone>{_NAME})/>{_W}|(?P<bare>{_TEXT}))</value>|<value/>)"
+    rf"){_W}|(?P<bad>.)",
+    re.DOTALL,
+)
+# One step of building the value: an _Assembly method and its argument.
+_Step = tuple[Callable[["_Assembly", Any], None], Any]
+_REFERENCE = re.compile(r"&(?:#x([0-9A-Fa-f]+)|#([0-9]+)|(lt|gt|amp|quot|apos));|&")
+_PREDEFINED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+
+
+class _Validator:
+    """An lxml parser target that keeps nothing: the parse only checks the body."""
+
+    def doctype(self, *_: object) -> None:
+        # Unreachable behind _blanks_are_layout (no "<!" at all); kept so this pass stops
+        # before an internal subset, and its entities, however it is reached.
+        raise XmlRpcParseError("refused: XML-RPC responses never carry a DOCTYPE")
+
+    def close(self) -> None:
+        """The parse's result: nothing."""
+
+
+def _validator() -> etree.XMLParser:
+    parser: etree.XMLParser | None = getattr(_local, "validator", None)
+    if parser is None:
+        # Typed Any: lxml-stubs want start/end/data/comment too, which lxml would then call.
+        target: Any = _Validator()
+        parser = etree.XMLParser(
+            target=target,
+            resolve_entities=False,
+            no_network=True,
+            huge_tree=False,  # libxml2's depth and size limits stay on
+            load_dtd=False,
+        )
+        _local.validator = parser
+    return parser
+
+
+def _validate(body: bytes) -> None:
+    """Raise :class:`XmlRpcParseError` unless libxml2 takes ``body`` (no tree is built)."""
+    try:
+        etree.fromstring(body, _validator())
+    except etree.XMLSyntaxError as exc:
+        raise XmlRpcParseError(f"not well-formed XML: {exc}") from None
+
+
+def _plain_response(body: bytes) -> Any:
+    """The value of a plain-layout ``body`` (faults are never plain), or ``_NOT_PLAIN``."""
+    if len(body) > _LARGEST_PLAIN:
+        return _NOT_PLAIN
+    head = _HEAD.match(body)
+    end = body.rfind(b"</param>")
+    if head is None or end < head.end() or not _TAIL.fullmatch(body, end):
+        return _NOT_PLAIN
+    _validate(body)
+    try:
+        return _read_plain(body[head.end() : end].decode("utf-8"))
+    except (_NotPlain, ValueError, TypeError, KeyError, IndexError, ArithmeticError):
+        return _NOT_PLAIN  # the tree path gives the value, or the error, of record
+
+
+def _read_plain(text: str) -> Any:
+    """The value inside ``<param>``: one ``split`` finds every scalar member (the bulk of
+    an answer), and the pieces between them go through :class:`_Assembly`."""
+    amp = "&" in text
+    parts = _MEMBER.split(text)  # [between, name, type, text, bare, between, name, ...]
+    assembly = _Assembly()
+    seen: dict[str, list[_Step]] = {}
+    members: dict[str, Any] | None = None
+    items = iter(parts)
+    # zip() takes five at a time; the last piece (after the last member) is left over.
+    for between, name, kind, data, bare in zip(items, items, items, items, items, strict=False):
+        if between:
+            steps = seen.get(between)
+            if steps is None:
+                steps = seen[between] = _pieces(between, amp)
+            for step, payload in steps:
+                step(assembly, payload)
+            members = assembly.members()
+        if members is None:
+            raise _NotPlain
+        key = _unescape(name) if amp else name
+        if kind == "string":
+            members[key] = _unescape(data) if amp else data
+        elif kind is None:  # a bare <value>: a string
+            members[key] = _unescape(bare) if amp else bare
+        else:
+            convert = _FROM_TEXT.get(kind)
+            text = _unescape(data) if amp else data
+            # The tree's text of an empty element is None; conversions are given the same.
+            members[key] = convert(text or None) if convert else _empty(kind, text)
+    for step, payload in _pieces(parts[-1], amp):
+        step(assembly, payload)
+    return assembly.result()
+
+
+def _pieces(between: str, amp: bool) -> list[_Step]:
+    """The steps that the text between two scalar members stands for."""
+    steps: list[_Step] = []
+    for match in _PIECE.finditer(between):
+        piece = match.lastgroup
+        if piece == "scalar":
+            steps += _scalar(match, amp)
+        elif piece == "open_member":
+            name = match["name"] or ""
+            steps.append((_Assembly.open_member, _unescape(name) if amp else name))
+        elif piece in _STEPS:
+            steps += [(step, None) for step in _STEPS[piece]]
+        else:
+            raise _NotPlain
+    return steps
+
+
+def _scalar(match: re.Match[str], amp: bool) -> list[_Step]:
+    """The steps of one ``<value>`` holding no member: typed, bare, or empty."""
+    kind = match["type"] or match["lone"]
+    if kind is None:  # bare text, or <value/>
+        bare = match["bare"] or ""
+        return [(_Assembly.put, _unescape(bare) if amp else bare)]
+    data = match["text"] or None  # None for <type/> and <type></type>, as in the tree
+    if data is not None and amp:
+        data = _unescape(data)
+    convert = _FROM_TEXT.get(kind)
+    if convert is not None:
+        return [(_Assembly.put, convert(data))]
+    # <struct></struct>, <array/>: opened and closed by the steps, so a container is new
+    # each time the steps run (they are reused for every repeat of the same text).
+    _empty(kind, data or "")
+    return [(_OPEN[kind], None), (_CLOSE[kind], None)]
+
+
+def _empty(kind: str, data: str) -> Any:
+    """``<struct></struct>`` or ``<array></array>`` (blank inside) in a scalar's place."""
+    if data.strip(" \t\n") or kind not in _OPEN:
+        raise _NotPlain  # an unknown type: the tree path names it
+    return {} if kind == "struct" else []
+
+
+def _unescape(text: str) -> str:
+    # libxml2 has already refused any other reference (no DTD can declare one).
+    return _REFERENCE.sub(_referenced, text) if "&" in text else text
+
+
+def _referenced(match: re.Match[str]) -> str:
+    hexadecimal, decimal, name = match.groups()
+    if hexadecimal:
+        return chr(int(hexadecimal, 16))
+    if decimal:
+        return chr(int(decimal))
+    if name:
+        return _PREDEFINED[name]
+    raise _NotPlain  # a stray "&": libxml2 would have refused it
+
+
+class _Assembly:
+    """The containers a plain answer opens and closes, checked against the XML-RPC
+    grammar: a member is a name then one value, a struct holds members, an array values."""
+
+    # What the innermost open container expects next.
+    MEMBERS, VALUE, MEMBER_END, ITEMS, TOP, DONE = range(6)
+
+    def __init__(self) -> None:
+        self.top: list[Any] = []
+        self.current: Any = self.top  # a dict (struct), or a list (array, or the top)
+        self.state = self.TOP
+        self.name = ""  # the open member's
+        self.outer: list[tuple[Any, int]] = []  # enclosing containers, and their states
+
+    def members(self) -> dict[str, Any] | None:
+        """The struct a scalar member goes into now, if one can."""
+        return self.current if self.state == self.MEMBERS else None
+
+    def result(self) -> Any:
+        """The one value, once every container has closed."""
+        if self.state != self.DONE:
+            raise _NotPlain
+        return self.top[0]
+
+    def open_member(self, name: str) -> None:
+        """``<member><name>...</name>``, its value (a container, mostly) in the next steps."""
+        self._expect(self.MEMBERS)
+        self.name, self.state = name, self.VALUE
+
+    def close_member(self, _: None) -> None:
+        """``</member>``."""
+        self._expect(self.MEMBER_END)
+        self.state = self.MEMBERS
+
+    def put(self, value: Any) -> None:
+        """A complete value, where one is expected."""
+        self.state = self._place(value)
+
+    def open_struct(self, _: None) -> None:
+        """``<value><struct>``."""
+        self._open({}, self.MEMBERS)
+
+    def open_array(self, _: None) -> None:
+        """``<value><array><data>``."""
+        self._open([], self.ITEMS)
+
+    def close_struct(self, _: None) -> None:
+        """``</struct></value>``."""
+        self._close(self.MEMBERS)
+
+    def close_array(self, _: None) -> None:
+        """``</data></array></value>``."""
+        self._close(self.ITEMS)
+
+    def _open(self, container: Any, state: int) -> None:
+        self.outer.append((self.current, self._place(container)))
+        self.current, self.state = container, state
+
+    def _close(self, state: int) -> None:
+        self._expect(state)
+        if not self.outer:
+            raise _NotPlain
+        self.current, self.state = self.outer.pop()
+
+    def _place(self, value: Any) -> int:
+        """Put ``value`` in the open container; the state that follows it."""
+        if self.state in (self.ITEMS, self.TOP):
+            self.current.append(value)
+            return self.ITEMS if self.state == self.ITEMS else self.DONE
+        self._expect(self.VALUE)
+        self.current[self.name] = value
+        return self.MEMBER_END
+
+    def _expect(self, state: int) -> None:
+        if self.state != state:
+            raise _NotPlain
+
+
+_OPEN = {"struct": _Assembly.open_struct, "array": _Assembly.open_array}
+_CLOSE = {"struct": _Assembly.close_struct, "array": _Assembly.close_array}
+_STEPS: dict[str | None, tuple[Callable[[_Assembly, None], None], ...]] = {
+    "open_struct": (_Assembly.open_struct,),
+    "close_struct": (_Assembly.close_struct,),
+    "open_array": (_Assembly.open_array,),
+    "close_array": (_Assembly.close_array,),
+    "no_data": (_Assembly.open_array, _Assembly.close_array),
+    "close_member": (_Assembly.close_member,),
+}
