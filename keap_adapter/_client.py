@@ -21,14 +21,24 @@ from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 import httpx
 
-from . import __version__
+from . import __version__, _body
 from ._bulk import CONCURRENCY, arun_parts
-from ._config import DEFAULT_BASE_URL, KEY_PLACEHOLDER, BackendName, Settings, settings_from_env
+from ._config import (
+    DEFAULT_BASE_URL,
+    KEY_PLACEHOLDER,
+    MAX_RESPONSE_SIZE,
+    BackendName,
+    Settings,
+    settings_from_env,
+)
+from ._deadline import attempt as deadline_for_thread
+from ._deadline import with_deadlines
 from ._exceptions import (
     ConfigurationError,
     KeapError,
     QuotaExhaustedError,
     RateLimitError,
+    ResponseTooLargeError,
     ResponseValidationError,
     TransportError,
 )
@@ -99,6 +109,8 @@ class _EnvOptions(TypedDict, total=False):
     max_retries: int
     tag_chunk_size: int
     page_size: int
+    call_deadline: float | None
+    max_response_size: int
     retry_policy: RetryPolicy | None
     limits: Limits | None
     limiter: BaseLimiter | None
@@ -164,9 +176,10 @@ class _BaseClient:
 
     def _headers(self) -> dict[str, str]:
         agent = f"keap-adapter/{__version__} ({self.backend})"
+        common = {"User-Agent": agent, "Accept-Encoding": _body.ACCEPT_ENCODING}
         if self._settings.key_in_body:
-            return {"User-Agent": agent}
-        return {"User-Agent": agent, "X-Keap-API-Key": self._settings.api_key}
+            return common
+        return {**common, "X-Keap-API-Key": self._settings.api_key}
 
     def _outcome(
         self, call: Call, response: httpx.Response | None, exc: Exception | None, started: float
@@ -194,6 +207,11 @@ class _BaseClient:
             f" ({type(result).__name__})" if isinstance(result, KeapError) else "",
         )
         return result
+
+    def _reader(self, response: httpx.Response, end: float) -> _body.Reader:
+        return _body.Reader(
+            response, self._settings.max_response_size, end, self._settings.deadline
+        )
 
     @staticmethod
     def _next_cursor(page: Page[Any], seen: set[str], call_op: str) -> str | None:
@@ -291,6 +309,8 @@ class KeapClient(_BaseClient):
         max_retries: int = 3,
         tag_chunk_size: int = 100,
         page_size: int = 1000,
+        call_deadline: float | None = None,
+        max_response_size: int = MAX_RESPONSE_SIZE,
         retry_policy: RetryPolicy | None = None,
         limits: Limits | None = DOCUMENTED,
         limiter: BaseLimiter | None = None,
@@ -309,13 +329,19 @@ class KeapClient(_BaseClient):
                 max_retries=max_retries,
                 tag_chunk_size=tag_chunk_size,
                 page_size=page_size,
+                call_deadline=call_deadline,
+                max_response_size=max_response_size,
             ),
             retry_policy,
             limits,
             limiter,
         )
         self._sleep = sleep
-        self._http = _Http(transport=transport, timeout=self._settings.timeout)
+        own = transport is None  # the library's own transport gets per-read deadlines
+        self._http = _Http(
+            transport=with_deadlines(httpx.HTTPTransport()) if own else transport,
+            timeout=self._settings.timeout,
+        )
         self.contacts = Contacts(self)
         self.tags = Tags(self)
 
@@ -342,12 +368,11 @@ class KeapClient(_BaseClient):
             slot = self._pace(call)
             started, response, exc = time.perf_counter(), None, None
             try:
-                response = self._http.send(call.request)
+                response = self._fetch(call)
             except httpx.TransportError as caught:
                 exc = caught
             finally:
-                if slot is not None:
-                    self._limiter.release(slot, _headers_of(response))  # type: ignore[union-attr]
+                self._release(slot, response)
             outcome = self._outcome(call, response, exc, started)
             if not isinstance(outcome, KeapError):
                 return outcome
@@ -359,13 +384,38 @@ class KeapClient(_BaseClient):
             self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _fetch(self, call: Call) -> httpx.Response:
+        """One attempt: send, then read the answer within the size cap and the deadline."""
+        limit = self._settings.deadline
+        end = time.monotonic() + limit
+        try:
+            with deadline_for_thread(end):
+                streamed = self._http.send(call.request, stream=True)
+                try:
+                    return _body.read(streamed, self._reader(streamed, end))
+                finally:
+                    streamed.close()
+        except httpx.TimeoutException:
+            if time.monotonic() < end:
+                raise  # one read's own timeout
+            raise _body.deadline_passed(limit) from None
+        except ResponseTooLargeError as error:
+            raise _located(error, call, self.backend) from None
+
     def _pace(self, call: Call) -> Slot | None:
         if self._limiter is None:
             return None
         try:
             return self._limiter.acquire()
-        except QuotaExhaustedError as error:
+        except KeapError as error:  # a spent quota, or a shared limiter out of reach
             raise _located(error, call, self.backend) from None
+
+    def _release(self, slot: Slot | None, response: httpx.Response | None) -> None:
+        if slot is not None and self._limiter is not None:
+            try:
+                self._limiter.release(slot, _headers_of(response))
+            except Exception:
+                logger.warning("the limiter could not record an answer", exc_info=True)
 
     def _operate(self, op: Op[T]) -> T:
         return self.run(op.flow(self._backend))
@@ -413,6 +463,8 @@ class AsyncKeapClient(_BaseClient):
         max_retries: int = 3,
         tag_chunk_size: int = 100,
         page_size: int = 1000,
+        call_deadline: float | None = None,
+        max_response_size: int = MAX_RESPONSE_SIZE,
         retry_policy: RetryPolicy | None = None,
         limits: Limits | None = DOCUMENTED,
         limiter: BaseLimiter | None = None,
@@ -431,6 +483,8 @@ class AsyncKeapClient(_BaseClient):
                 max_retries=max_retries,
                 tag_chunk_size=tag_chunk_size,
                 page_size=page_size,
+                call_deadline=call_deadline,
+                max_response_size=max_response_size,
             ),
             retry_policy,
             limits,
@@ -464,12 +518,11 @@ class AsyncKeapClient(_BaseClient):
             slot = await self._pace(call)
             started, response, exc = time.perf_counter(), None, None
             try:
-                response = await self._http.send(call.request)
+                response = await self._fetch(call)
             except httpx.TransportError as caught:
                 exc = caught
             finally:
-                if slot is not None:
-                    await self._limiter.arelease(slot, _headers_of(response))  # type: ignore[union-attr]
+                await self._release(slot, response)
             outcome = self._outcome(call, response, exc, started)
             if not isinstance(outcome, KeapError):
                 return outcome
@@ -481,13 +534,38 @@ class AsyncKeapClient(_BaseClient):
             await self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
+    async def _fetch(self, call: Call) -> httpx.Response:
+        """One attempt: send, then read the answer within the size cap and the deadline."""
+        limit = self._settings.deadline
+        end = time.monotonic() + limit
+        try:
+            return await asyncio.wait_for(self._fetch_whole(call, end), timeout=limit)
+        except asyncio.TimeoutError:
+            raise _body.deadline_passed(limit) from None
+        except ResponseTooLargeError as error:
+            raise _located(error, call, self.backend) from None
+
+    async def _fetch_whole(self, call: Call, end: float) -> httpx.Response:
+        streamed = await self._http.send(call.request, stream=True)
+        try:
+            return await _body.aread(streamed, self._reader(streamed, end))
+        finally:
+            await streamed.aclose()
+
     async def _pace(self, call: Call) -> Slot | None:
         if self._limiter is None:
             return None
         try:
             return await self._limiter.aacquire()
-        except QuotaExhaustedError as error:
+        except KeapError as error:  # a spent quota, or a shared limiter out of reach
             raise _located(error, call, self.backend) from None
+
+    async def _release(self, slot: Slot | None, response: httpx.Response | None) -> None:
+        if slot is not None and self._limiter is not None:
+            try:
+                await self._limiter.arelease(slot, _headers_of(response))
+            except Exception:
+                logger.warning("the limiter could not record an answer", exc_info=True)
 
     async def _operate(self, op: Op[T]) -> T:
         parts = op.parts(self._backend) if op.parts is not None else None

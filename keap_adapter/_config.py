@@ -20,6 +20,9 @@ DEFAULT_BASE_URL = "https://api.infusionsoft.com/crm"
 # signatures still need a first string parameter, and ignores its value (the official
 # PHP SDK does the same: infusionsoft/infusionsoft-php, Infusionsoft.php request()).
 KEY_PLACEHOLDER = "keap-adapter-header-auth"
+# Decoded answers are read up to this many bytes: a few times the largest real answer (a
+# 1,000-contact page with every field is about 3 MB); beyond it is a hostile or broken server.
+MAX_RESPONSE_SIZE = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -34,23 +37,32 @@ class Settings:
     max_retries: int = 3
     tag_chunk_size: int = 100
     page_size: int = 1000
+    call_deadline: float | None = None
+    max_response_size: int = MAX_RESPONSE_SIZE
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
             raise ConfigurationError(f"backend must be one of {BACKENDS}, not {self.backend!r}")
-        if not self.api_key or not self.api_key.strip():
-            raise ConfigurationError("an API key is required (a Keap PAT or Service Account Key)")
-        if any(c.isspace() for c in self.api_key):
-            raise ConfigurationError("the API key contains white space; check how it was copied")
+        check_api_key(self.api_key)
         check_url(self.base_url, "base_url")
         if self.xmlrpc_url is not None:
             check_url(self.xmlrpc_url, "xmlrpc_url")
         _check_number("timeout", self.timeout)
-        for name in ("tag_chunk_size", "max_retries", "page_size"):
+        if self.call_deadline is not None:
+            _check_number("call_deadline", self.call_deadline)
+            _check_positive(call_deadline=self.call_deadline)
+        for name in ("tag_chunk_size", "max_retries", "page_size", "max_response_size"):
             _check_int(name, getattr(self, name))
         _check_positive(timeout=self.timeout, tag_chunk_size=self.tag_chunk_size)
+        _check_positive(max_response_size=self.max_response_size)
         _check_range("max_retries", self.max_retries, 0, 10)
         _check_range("page_size", self.page_size, 1, 1000)
+
+    @property
+    def deadline(self) -> float:
+        """Seconds one attempt may take from sending to the last byte of its answer:
+        ``call_deadline``, by default three times ``timeout`` (which bounds each read)."""
+        return self.call_deadline if self.call_deadline is not None else 3 * self.timeout
 
     @property
     def rest_url(self) -> str:
@@ -69,6 +81,35 @@ class Settings:
         REST always sends the header, whatever ``xmlrpc_url`` says.
         """
         return self.backend == "xmlrpc" and self.xmlrpc_url is not None
+
+
+def check_api_key(key: object) -> None:
+    """Refuse a key that cannot travel in an HTTP header, without ever printing it.
+
+    A header value is visible ASCII (RFC 9110 section 5.5: ``field-vchar``; httpx encodes
+    header strings as ASCII, and h11 refuses control characters); white space around or
+    inside a key is a copy-and-paste accident, never part of a Keap key. So a key is any
+    run of printable ASCII without white space (``!`` to ``~``, ``&<>"`` included). The
+    error names the kind of character and its position, never the key nor the character.
+    """
+    if not isinstance(key, str):
+        raise ConfigurationError(f"the API key must be a str, not {type(key).__name__}")
+    if not key:
+        raise ConfigurationError("an API key is required (a Keap PAT or Service Account Key)")
+    for position, char in enumerate(key, start=1):
+        if "!" <= char <= "~":
+            continue
+        kind = (
+            "white space"
+            if char.isspace()
+            else "a control character"
+            if char < " " or char == "\x7f"
+            else "a non-ASCII character"
+        )
+        raise ConfigurationError(
+            f"the API key contains {kind} (character {position}), which an HTTP header "
+            "cannot carry; check how it was copied"
+        )
 
 
 def _check_number(name: str, value: object) -> None:

@@ -4,12 +4,14 @@
 KeapError
 ├── ConfigurationError        bad settings; raised before any request
 ├── TransportError            no usable response (connect, timeout, protocol)
+│   └── ResponseTooLargeError     an answer over max_response_size (never retried)
 ├── APIError                  Keap said no: .status_code / .fault_code, .request_id
 │   ├── BadRequestError       400, 422, [InvalidParameter], [NoFieldFound] ...
 │   ├── AuthenticationError   401, [InvalidKey]
 │   ├── PermissionDeniedError 403, [NoAccess] ...
 │   ├── NotFoundError         404, [RecordNotFound]
 │   ├── ConflictError         409
+│   ├── RedirectError         3xx: never followed (the key would travel with it)
 │   ├── RateLimitError        429, throttle faults; .retry_after
 │   │   └── QuotaExhaustedError   the daily quota is spent; .resets_at
 │   └── ServerError           5xx, unknown faults
@@ -17,12 +19,15 @@ KeapError
 ```
 
 Messages name the operation and the backend that failed; they never contain the API key
-(the client scrubs every message it builds, see ``_client``).
+(the client scrubs every message it builds with :meth:`KeapError.redact`, see ``_client``),
+in any spelling a server may echo it in (see ``_secrets``).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
+
+from ._secrets import redact_text
 
 __all__ = [
     "APIError",
@@ -35,6 +40,8 @@ __all__ = [
     "PermissionDeniedError",
     "QuotaExhaustedError",
     "RateLimitError",
+    "RedirectError",
+    "ResponseTooLargeError",
     "ResponseValidationError",
     "ServerError",
     "TransportError",
@@ -64,11 +71,39 @@ class KeapError(Exception):
         )
         return f"{where}: {self.message}" if where else self.message
 
-    def redact(self, secret: str) -> None:
-        """Remove ``secret`` from the message (defence in depth: servers echo input)."""
-        if secret and secret in self.message:
-            self.message = self.message.replace(secret, "***")
-            self.args = (self._render(),)
+    def redact(self, *secrets: str) -> None:
+        """Replace each of ``secrets`` with ``***`` wherever this error shows it.
+
+        Servers echo input, escaped or encoded: every spelling is replaced (plain, HTML-,
+        percent- and JSON-escaped, base64), and so is a message's tail that starts one (a body
+        cut short in the middle of the key). Covers the message and every other text
+        attribute, ``args``, the notes added with ``add_note``, and the errors chained to this
+        one (``__cause__``, ``__context__``) that are keap_adapter errors too: everything a
+        printed traceback shows of them.
+        """
+        secrets = tuple(s for s in secrets if s)
+        if not secrets:
+            return
+        chain: list[BaseException | None] = [self]
+        seen: set[int] = set()
+        while chain:
+            error = chain.pop()
+            if not isinstance(error, KeapError) or id(error) in seen:
+                continue  # only our own errors: another library's exception is not ours to edit
+            seen.add(id(error))
+            error._redact_own(secrets)
+            chain += [error.__cause__, error.__context__]
+
+    def _redact_own(self, secrets: tuple[str, ...]) -> None:
+        # Every text attribute: the message and what subclasses keep from the answer
+        # (``request_id``, ``fault_tag``, a redirect's ``location``).
+        for name, value in vars(self).items():
+            if isinstance(value, str):
+                setattr(self, name, redact_text(value, secrets))
+        self.args = tuple(redact_text(a, secrets) if isinstance(a, str) else a for a in self.args)
+        notes = getattr(self, "__notes__", None)
+        if isinstance(notes, list):
+            notes[:] = [redact_text(n, secrets) if isinstance(n, str) else n for n in notes]
 
     def __str__(self) -> str:
         return self._render()
@@ -80,6 +115,11 @@ class ConfigurationError(KeapError):
 
 class TransportError(KeapError):
     """No usable response: connection refused, timeout, protocol error, unreadable body."""
+
+
+class ResponseTooLargeError(TransportError):
+    """An answer larger than ``max_response_size`` once decompressed: reading stopped there,
+    so a hostile or broken server cannot exhaust memory. Never retried."""
 
 
 class APIError(KeapError):
@@ -128,6 +168,15 @@ class ConflictError(APIError):
     """409: e.g. a tag name that already exists."""
 
 
+class RedirectError(APIError):
+    """A 3xx answer. Keap's APIs do not redirect, and following one would send the key to
+    wherever it points, so it is never followed; ``location`` is where it pointed."""
+
+    def __init__(self, message: str, *, location: str | None = None, **kwargs: object) -> None:
+        self.location = location
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+
+
 class RateLimitError(APIError):
     """429 or a throttle fault. ``retry_after`` is the server's hint in seconds, if any."""
 
@@ -172,4 +221,6 @@ def error_class_for_status(status: int) -> type[APIError]:
     """The error class an HTTP status maps to (on either backend)."""
     if status in _STATUS_CLASSES:
         return _STATUS_CLASSES[status]
+    if 300 <= status < 400:
+        return RedirectError
     return ServerError if status >= 500 else BadRequestError

@@ -17,6 +17,7 @@ from ._exceptions import (
     KeapError,
     QuotaExhaustedError,
     RateLimitError,
+    ResponseTooLargeError,
     ServerError,
     TransportError,
 )
@@ -52,8 +53,8 @@ class RetryPolicy:
 
 
 def _retryable(error: KeapError, *, idempotent: bool, sent: bool) -> bool:
-    if isinstance(error, QuotaExhaustedError):
-        return False  # the quota resets at midnight UTC: retrying would only spend attempts
+    if isinstance(error, (QuotaExhaustedError, ResponseTooLargeError)):
+        return False  # the quota resets at midnight UTC; an oversized answer would recur
     if isinstance(error, RateLimitError):
         return True  # a 429 was refused before it did anything
     if isinstance(error, TransportError):

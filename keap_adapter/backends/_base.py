@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 import httpx
 
 from .._account_models import CustomField, EmailStatus
-from .._exceptions import APIError, KeapError
+from .._exceptions import APIError, KeapError, RedirectError
 from .._models import (
     ApplyResult,
     Contact,
@@ -84,6 +84,23 @@ class ContactFilter:
     email: str | None = None
     given_name: str | None = None
     family_name: str | None = None
+
+
+def redirect_error(call: Call, response: httpx.Response, backend: str) -> RedirectError | None:
+    """The error for a 3xx answer (``None`` for any other). Keap's APIs do not redirect; a
+    redirect is never followed, since the key would travel to wherever it points."""
+    if not 300 <= response.status_code < 400:
+        return None
+    location = response.headers.get("location")
+    where = f" to {location[:200]!r}" if location else ""
+    return RedirectError(
+        f"HTTP {response.status_code}: a redirect{where}, not followed (nothing was done here)",
+        location=location,
+        operation=call.operation,
+        backend=backend,
+        status_code=response.status_code,
+        request_id=response.headers.get("x-request-id"),
+    )
 
 
 @contextmanager

@@ -28,7 +28,7 @@ from .._exceptions import (
 )
 from .._models import LENIENT, Contact, Tag, TaggedContact
 from .._retry import parse_retry_after
-from ._base import Call, ContactFilter
+from ._base import Call, ContactFilter, redirect_error
 from ._fields import eastern_to_aware, from_struct
 from ._xmlrpc_wire import XmlRpcFault, XmlRpcParseError, loads_response
 
@@ -144,6 +144,9 @@ def fault_error(call: Call, response: httpx.Response, fault: XmlRpcFault) -> API
 
 
 def _http_error(call: Call, response: httpx.Response) -> APIError:
+    redirect = redirect_error(call, response, BACKEND)
+    if redirect is not None:
+        return redirect
     status = response.status_code
     detail = response.text.strip()[:300] or response.reason_phrase
     return _make(error_class_for_status(status), f"HTTP {status}: {detail}", call, response)

@@ -36,7 +36,16 @@ from .._models import (
 )
 from .._retry import parse_retry_after
 from . import _rest_json as wire
-from ._base import DUPLICATE_OPTIONS, Backend, Call, ContactFilter, Flow, Page, keeping_partial
+from ._base import (
+    DUPLICATE_OPTIONS,
+    Backend,
+    Call,
+    ContactFilter,
+    Flow,
+    Page,
+    keeping_partial,
+    redirect_error,
+)
 from ._rest_more import RestSurroundings
 
 T = TypeVar("T")
@@ -123,7 +132,7 @@ class RestBackend(RestSurroundings, Backend):
     def _json(self, call: Call, response: httpx.Response) -> Any:
         try:
             return response.json()
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # not JSON, or nested beyond reason
             raise ResponseValidationError(
                 f"HTTP {response.status_code} body is not JSON",
                 operation=call.operation,
@@ -143,7 +152,7 @@ class RestBackend(RestSurroundings, Backend):
     def error_for(self, call: Call, response: httpx.Response) -> APIError | None:
         """Map a non-2xx answer to its typed error (both Keap and gateway body shapes)."""
         if response.status_code < 400:
-            return None
+            return redirect_error(call, response, self.name)
         cls = error_class_for_status(response.status_code)
         kwargs: dict[str, Any] = {
             "operation": call.operation,

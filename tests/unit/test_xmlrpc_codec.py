@@ -525,7 +525,7 @@ def test_the_fault_table_covers_every_numbered_fault() -> None:
         (500, ka.ServerError),
         (502, ka.ServerError),
         (503, ka.ServerError),
-        (301, ka.BadRequestError),
+        (301, ka.RedirectError),
     ],
 )
 def test_http_errors_map_by_status(
