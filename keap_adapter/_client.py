@@ -44,6 +44,7 @@ from ._exceptions import (
 )
 from ._resources import AsyncContacts, AsyncTags, Contacts, Tags
 from ._retry import RetryPolicy
+from ._serial import AsyncKeyedLocks, KeyedLocks
 from .backends._base import Backend, Call, Flow, Page
 from .backends.rest import RestBackend
 from .pacing import DOCUMENTED, BaseLimiter, Limiter, Limits, Slot
@@ -237,7 +238,9 @@ def _limiter(limits: Limits | None, limiter: BaseLimiter | None) -> BaseLimiter 
         return None
     if not isinstance(limits, Limits):
         raise ConfigurationError(f"limits must be a pacing.Limits or None, not {limits!r}")
-    return Limiter(limits)
+    # DOCUMENTED is the default: the documented limits, which announced ones replace;
+    # any other Limits the user gave is a ceiling.
+    return Limiter(None if limits is DOCUMENTED else limits)
 
 
 def _spent_quota(error: RateLimitError, response: httpx.Response) -> QuotaExhaustedError | None:
@@ -337,6 +340,7 @@ class KeapClient(_BaseClient):
             limiter,
         )
         self._sleep = sleep
+        self._serial = KeyedLocks()
         own = transport is None  # the library's own transport gets per-read deadlines
         self._http = _Http(
             transport=with_deadlines(httpx.HTTPTransport()) if own else transport,
@@ -418,7 +422,10 @@ class KeapClient(_BaseClient):
                 logger.warning("the limiter could not record an answer", exc_info=True)
 
     def _operate(self, op: Op[T]) -> T:
-        return self.run(op.flow(self._backend))
+        if op.serial is None:
+            return self.run(op.flow(self._backend))
+        with self._serial.hold(op.serial):
+            return self.run(op.flow(self._backend))
 
     def _list(self, listing: Listing[Item]) -> Iterator[Item]:
         return self.paginate(lambda cur: listing.page(self._backend, cur), listing.name)
@@ -491,6 +498,7 @@ class AsyncKeapClient(_BaseClient):
             limiter,
         )
         self._sleep = sleep
+        self._serial = AsyncKeyedLocks()
         self._http = _AsyncHttp(transport=transport, timeout=self._settings.timeout)
         self.contacts = AsyncContacts(self)
         self.tags = AsyncTags(self)
@@ -571,7 +579,10 @@ class AsyncKeapClient(_BaseClient):
         parts = op.parts(self._backend) if op.parts is not None else None
         if parts is not None:  # one call per contact: run them side by side, paced
             return await arun_parts(self, parts, CONCURRENCY)
-        return await self.run(op.flow(self._backend))
+        if op.serial is None:
+            return await self.run(op.flow(self._backend))
+        async with self._serial.hold(op.serial):
+            return await self.run(op.flow(self._backend))
 
     def _list(self, listing: Listing[Item]) -> AsyncIterator[Item]:
         return self.paginate(lambda cur: listing.page(self._backend, cur), listing.name)

@@ -61,6 +61,8 @@ class Op(Generic[T]):
     # The same operation as independent per-contact flows, where the backend has them: the
     # async client runs those concurrently.
     parts: Callable[[Backend], Parts[T] | None] | None = None
+    # Operations with the same key never run at once on one client (see ``_serial``).
+    serial: str | None = None
 
 
 @dataclass(frozen=True)
@@ -206,6 +208,7 @@ def upsert_contact(contact: NewContact | Mapping[str, Any], match: str) -> Op[Up
         (new,),
         {"match": match},
         write=True,
+        serial=f"upsert:{new.email.lower()}",
     )
 
 
