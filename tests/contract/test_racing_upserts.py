@@ -47,14 +47,14 @@ def test_fifty_async_upserts_of_one_email_create_once(backend: BackendName) -> N
 
 def test_sixteen_threads_upserting_one_email_create_once(backend: BackendName) -> None:
     fake = FakeKeap()
-    with ka.KeapClient(backend, fake.api_key, transport=fake.transport) as client:
-        with ThreadPoolExecutor(16) as pool:
-            results = list(
-                pool.map(
-                    lambda i: client.contacts.upsert(ka.NewContact(email="RACE@example.com")),
-                    range(32),
-                )
+    client = ka.KeapClient(backend, fake.api_key, transport=fake.transport)
+    with client, ThreadPoolExecutor(16) as pool:
+        results = list(
+            pool.map(
+                lambda i: client.contacts.upsert(ka.NewContact(email="RACE@example.com")),
+                range(32),
             )
+        )
     assert sum(r.created for r in results) == 1
     assert len({r.contact.id for r in results}) == 1
 
