@@ -203,7 +203,9 @@ class Address(BaseModel):
 
 # Custom text holds up to 65535 characters (REST v2 spec, CustomFieldValue); XML-legal too.
 CustomText = Annotated[str, Field(max_length=65535), AfterValidator(_xml_safe)]
-CustomValue = CustomText | int | float | bool | date | datetime | None
+# NaN and infinity have no JSON form and XML-RPC refuses them: refused here, before a request.
+CustomNumber = Annotated[float, Field(allow_inf_nan=False)]
+CustomValue = CustomText | int | CustomNumber | bool | date | datetime | None
 
 
 RecordId = Annotated[int, Field(gt=0, le=MAX_ID, strict=True)]

@@ -8,6 +8,7 @@ takes an injectable ``sleep`` so no test ever waits.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -25,6 +26,7 @@ from ._exceptions import (
 RETRYABLE_STATUS = frozenset({502, 503, 504})
 RETRYABLE_FAULTS = frozenset({"InvalidConfig"})
 MAX_HINT_SECONDS = 300.0
+_SECONDS = re.compile(r"[0-9]{1,12}(\.[0-9]{1,6})?")
 
 
 @dataclass(frozen=True)
@@ -71,8 +73,8 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     if not value:
         return None
     value = value.strip()
-    if value.replace(".", "", 1).isdigit():
-        return float(value)
+    if _SECONDS.fullmatch(value):  # ASCII digits only: "²".isdigit() is True in Python
+        return min(float(value), MAX_HINT_SECONDS * 10)
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
