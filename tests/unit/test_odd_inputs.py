@@ -52,7 +52,7 @@ def test_a_non_finite_custom_value_is_refused_before_any_request(
         ka.NewContact(email="a@example.com", custom_fields={"Score": value})
     with pytest.raises(ValueError, match="finite"):
         ka.ContactUpdate(custom_fields={"Score": value})
-    with ka.KeapClient(backend, fake.api_key, transport=fake.transport) as client:  # type: ignore[arg-type]
-        with pytest.raises(ValueError, match="finite"):
-            client.contacts.update(1, {"custom_fields": {"Score": value}})
+    client = ka.KeapClient(backend, fake.api_key, transport=fake.transport)  # type: ignore[arg-type]
+    with client, pytest.raises(ValueError, match="finite"):
+        client.contacts.update(1, {"custom_fields": {"Score": value}})
     assert fake.requests == []
