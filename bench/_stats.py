@@ -6,7 +6,7 @@ from __future__ import annotations
 import gc
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 Sample = dict[str, list[float]]
@@ -94,3 +94,22 @@ def _num(value: float) -> str:
 def find(rows: list[Row], benchmark: str, contender: str) -> Row | None:
     """The row of ``contender`` in ``benchmark``, if it ran."""
     return next((r for r in rows if r.benchmark == benchmark and r.contender == contender), None)
+
+
+Column = tuple[str, int, str]
+"""A table column: its title, its width and its alignment (``<`` or ``>``)."""
+
+
+def render_table(columns: Sequence[Column], rows: Iterable[Sequence[str]]) -> str:
+    """A plain table: a header, a rule, then one line per row of already formatted cells."""
+
+    def line(cells: Sequence[str]) -> str:
+        return " ".join(f"{c:{a}{w}}" for c, (_, w, a) in zip(cells, columns, strict=True))
+
+    head = line([title for title, _, _ in columns])
+    return "\n".join([head.rstrip(), "-" * len(head), *(line(r).rstrip() for r in rows)])
+
+
+def verdict(met: bool) -> str:
+    """How a target line ends."""
+    return "met" if met else "NOT met"
