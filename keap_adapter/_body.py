@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 import zlib
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 import httpx
 
@@ -116,32 +116,23 @@ def read(response: httpx.Response, reader: Reader) -> httpx.Response:
     """Read a streamed ``response`` through ``reader``; the answer with its body in memory."""
     if _in_memory(response, reader):
         return response
-    for raw in response.iter_raw(_PIECE):
+    for raw in response.iter_raw():
         reader.take(raw)
-    return rebuilt(response, reader.body())
+    return _holding(response, reader.body())
 
 
 async def aread(response: httpx.Response, reader: Reader) -> httpx.Response:
     """:func:`read`, for the async client."""
     if _in_memory(response, reader):
         return response
-    raws: AsyncIterator[bytes] = response.aiter_raw(_PIECE)
-    async for raw in raws:
+    async for raw in response.aiter_raw():
         reader.take(raw)
-    return rebuilt(response, reader.body())
+    return _holding(response, reader.body())
 
 
-def rebuilt(response: httpx.Response, body: bytes) -> httpx.Response:
-    """``response`` with its decoded ``body`` (the content-coding is undone already)."""
-    headers = [
-        (k, v)
-        for k, v in response.headers.raw
-        if k.lower() not in (b"content-encoding", b"content-length", b"transfer-encoding")
-    ]
-    return httpx.Response(
-        response.status_code,
-        headers=headers,
-        content=body,
-        request=response.request,
-        extensions=response.extensions,
-    )
+def _holding(response: httpx.Response, body: bytes) -> httpx.Response:
+    """``response`` holding its decoded ``body``, as ``Response.read()`` leaves it (httpx
+    keeps a read body in ``_content``; ``.content``, ``.text`` and ``.json()`` use it and
+    decode nothing again). Setting it spares building a second response on every call."""
+    response._content = body
+    return response
