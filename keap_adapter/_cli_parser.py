@@ -7,7 +7,10 @@ environment variables the command reads and its exit statuses (tests/cli checks 
 from __future__ import annotations
 
 import argparse
+import math
+import re
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from . import __version__
@@ -126,6 +129,44 @@ def _audit_command(commands: Any, handlers: Handlers) -> None:
     )
     audit.add_argument("path", help="a .py file or a folder to scan")
     audit.add_argument("--json", action="store_true", help="print JSON (sorted keys)")
+    # The defaults are keap_adapter.migration._audit_limits' (a test keeps them equal): said
+    # here, so that building the parser does not import the audit.
+    audit.add_argument(
+        "--max-file-size",
+        type=_size,
+        metavar="SIZE",
+        help="do not read a file larger than SIZE bytes (k, M, G: thousand, million, billion; "
+        "a notebook counts its code cells), list it as skipped (default: 5M; 0: no limit)",
+    )
+    audit.add_argument(
+        "--max-file-time",
+        type=_seconds,
+        metavar="SECONDS",
+        help="stop reading a file after SECONDS of CPU time, list it as skipped "
+        "(default: 60; 0: no limit)",
+    )
+
+
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([kmg]?)b?", re.IGNORECASE)
+_UNITS = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9}
+
+
+def _size(text: str) -> int:
+    """Bytes, with an optional k, M or G (and B): ``1.5M`` is 1,500,000 bytes."""
+    match = _SIZE.fullmatch(text.strip())
+    if match is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size in bytes (such as 500k or 5M)")
+    return int(Decimal(match[1]) * _UNITS[match[2].lower()])  # Decimal: 1.1M is exact
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < math.inf:  # nan compares false
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds")
+    return seconds
 
 
 def _compare_command(commands: Any, handlers: Handlers) -> None:

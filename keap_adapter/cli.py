@@ -153,6 +153,9 @@ def _serve(args: argparse.Namespace) -> int:
     except OSError as exc:
         say(listen_problem(exc, SERVE_HOST, args.port))
         return EXIT_CANNOT_LISTEN
+    except ImportError as exc:  # the ``serve`` extra (waitress) is not installed
+        say(str(exc))
+        return EXIT_CANNOT_LISTEN
     with server:
         base = f"{server.url}/crm"
         print(f"fake Keap on {server.url}: REST {base}/rest/v2, XML-RPC {base}/xmlrpc/v1")
@@ -173,9 +176,16 @@ def _record(args: argparse.Namespace) -> int:
 
 def _audit(args: argparse.Namespace) -> int:
     from .migration import audit_path, render_json, render_text  # noqa: PLC0415
+    from .migration._audit_limits import (  # noqa: PLC0415
+        DEFAULT_MAX_FILE_SECONDS,
+        DEFAULT_MAX_FILE_SIZE,
+    )
 
+    # An option not given keeps the library's default; 0 lifts the limit.
+    size = DEFAULT_MAX_FILE_SIZE if args.max_file_size is None else args.max_file_size or None
+    seconds = DEFAULT_MAX_FILE_SECONDS if args.max_file_time is None else args.max_file_time
     try:
-        report = audit_path(args.path)
+        report = audit_path(args.path, max_file_size=size, max_file_seconds=seconds or None)
     except FileNotFoundError as exc:
         say(str(exc))
         return EXIT_USAGE

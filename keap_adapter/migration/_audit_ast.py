@@ -28,6 +28,7 @@ from typing import Literal
 
 from ._audit_columns import Arg, arity, untranslatable, verdict
 from ._audit_dynamic import NOT_DISPATCH, Candidate, callee, code, dispatcher
+from ._audit_limits import tick
 from ._audit_model import CallSite, DynamicCall, FoundBy, Style
 from ._audit_scope import (
     Binding,
@@ -52,6 +53,9 @@ _TABLE_RE = re.compile(r"^[A-Z]\w*$")
 _TABLE_METHODS = frozenset(m.method for m in METHODS if m.table is not None)
 _UNMAPPED = rest_alternative("")  # its answer for a method the map does not know
 _CONTACT_REST = {m.method: m.rest for m in METHODS if m.table == "Contact"}
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+# Nodes with no call below them: a name's or a constant's only child is its context.
+_LEAVES = (ast.Constant, ast.Name, ast.expr_context)
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,7 @@ class _Match:
     receiver: str | None = None  # the Keap client the call goes through, spelt as names
 
 
-class Scanner(ast.NodeVisitor):
+class Scanner:
     """Collects the Keap XML-RPC call sites and dispatchers of one parsed module.
 
     ``shifts`` maps a line to how many columns its indentation grew when the token pass
@@ -98,7 +102,7 @@ class Scanner(ast.NodeVisitor):
 
     def scan(self) -> tuple[list[CallSite], list[DynamicCall]]:
         """Visit the module; its call sites and the dispatchers that hold up."""
-        self.visit(self._module)
+        self._visit()
         self.sites += [site for key, site in self._kept.items() if key not in self._called]
         self.sites.sort(key=lambda site: (site.line, site.column))
         keap = bool(self.sites) or talks_keap(self._module)
@@ -109,10 +113,28 @@ class Scanner(ast.NodeVisitor):
         ]
         return self.sites, [self._dynamic(c) for c in kept]
 
-    def visit_Call(self, node: ast.Call) -> None:
-        if id(node) not in self._claimed:
-            self._call(node)
-        self.generic_visit(node)
+    def _visit(self) -> None:
+        """Every node, a parent before its children and those in order, as
+        ``ast.NodeVisitor`` goes, but from a stack of its own: a recursive walk ends in a
+        ``RecursionError`` some 500 levels down (``a + b + ...`` with 500 terms), where the
+        parser goes much deeper."""
+        pending: list[ast.AST | None] = [self._module]  # None: the end of a scope
+        while pending:
+            node = pending.pop()
+            if node is None:
+                self._scopes.pop()
+                continue
+            if isinstance(node, _LEAVES):
+                continue
+            tick()
+            if isinstance(node, ast.Call) and id(node) not in self._claimed:
+                self._call(node)
+            if isinstance(node, _SCOPES):
+                # Decorators and defaults get the inner scope too: harmless unless a parameter
+                # shadows a constant that its own default uses.
+                self._push(scope_of(node, owner=self._scopes[-1]))
+                pending.append(None)
+            pending.extend(reversed(list(ast.iter_child_nodes(node))))
 
     def _call(self, node: ast.Call) -> None:
         match = self._match(node)
@@ -127,18 +149,9 @@ class Scanner(ast.NodeVisitor):
             if candidate.inner is not None:
                 self._claimed.add(id(candidate.inner))
 
-    def _visit_scope(self, node: ast.AST) -> None:
-        # Decorators and defaults get the inner scope too: harmless unless a parameter shadows
-        # a constant that its own default uses.
-        self._push(scope_of(node, owner=self._scopes[-1]))
-        self.generic_visit(node)
-        self._scopes.pop()
-
     def _push(self, scope: Scope) -> None:
         self._scopes.append(scope)
         self._aliased.update(m.origin for m in scope.methods if m.style == "getattr")
-
-    visit_FunctionDef = visit_AsyncFunctionDef = visit_Lambda = visit_ClassDef = _visit_scope
 
     # One matcher per style, first match wins, at most one call site per call.
 

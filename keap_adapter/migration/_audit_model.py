@@ -94,7 +94,9 @@ class DynamicCall:
 class ParseFailure:
     """A file Python 3 could not parse: read at token level instead, or skipped.
 
-    ``file`` may be a folder that could not be listed (skipped, with what it held).
+    Skipped, ``message`` says why: it could not be read, it is over the audit's size or time
+    limit, or it is a link out of the scanned folder. ``file`` may be a folder that could not
+    be listed, or a link to a folder outside (skipped, with what it held).
     """
 
     file: str
@@ -154,7 +156,7 @@ class AuditReport:
 
     @property
     def skipped_files(self) -> tuple[str, ...]:
-        """Files the audit could not read at all."""
+        """Files (and folders) the audit did not read: unreadable, over a limit, or outside."""
         return tuple(f.file for f in self.failures if f.read_as == "skipped")
 
     @property

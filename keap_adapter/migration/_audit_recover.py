@@ -21,6 +21,7 @@ import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from ._audit_limits import tick
 from ._audit_scope import parameters
 from ._audit_tokens import Tok, depths, lex, rewrite, statements, step
 
@@ -124,25 +125,55 @@ def _indent_shifts(text: str) -> dict[int, int]:
 
 def _render(stmts: Sequence[list[Tok]], shifts: Mapping[int, int], base_row: int = 1) -> str:
     """The statements as text, each token at its own row and (tab-expanded) column."""
-    lines: list[str] = []
+    canvas = _Canvas()
     for stmt in stmts:
         levels = depths(stmt)
         for i, tok in enumerate(stmt):
+            tick()
             prev = stmt[i - 1] if i else None
             if prev is not None and tok.row > prev.end_row and not levels[i]:
-                lines[prev.end_row - base_row] += " \\"  # was a backslash continuation
-            _put(lines, tok, tok.col + shifts.get(tok.row, 0), tok.row - base_row)
-    return "\n".join(lines) + "\n"
+                canvas.write(prev.end_row - base_row, " \\")  # was a backslash continuation
+            canvas.put(tok, tok.col + shifts.get(tok.row, 0), tok.row - base_row)
+    return canvas.text()
 
 
-def _put(lines: list[str], tok: Tok, col: int, row: int) -> None:
-    parts = tok.text.split("\n")
-    lines.extend("" for _ in range(row + len(parts) - len(lines)))
-    line = lines[row]
-    glue = " " if _word(line[-1:]) and _word(parts[0][:1]) else ""  # never fuse two names
-    lines[row] = line + (" " * (col - len(line)) if col > len(line) else glue) + parts[0]
-    for k, part in enumerate(parts[1:], 1):
-        lines[row + k] += part
+class _Canvas:
+    """Rows of text built piece by piece. Appending to a row kept as one string copied the
+    whole row each time: quadratic in a long line (a megabyte of ``x, x, ...`` on one line
+    took minutes)."""
+
+    def __init__(self) -> None:
+        self._rows: list[list[str]] = []
+        self._widths: list[int] = []
+        self._last: list[str] = []  # each row's last character, "" while it has none
+
+    def put(self, tok: Tok, col: int, row: int) -> None:
+        """``tok`` at ``col`` of ``row`` (its later lines, if any, on the rows after)."""
+        parts = tok.text.split("\n")
+        self._reach(row + len(parts))
+        glue = " " if _word(self._last[row]) and _word(parts[0][:1]) else ""  # never fuse names
+        width = self._widths[row]
+        self.write(row, (" " * (col - width) if col > width else glue) + parts[0])
+        for k, part in enumerate(parts[1:], 1):
+            self.write(row + k, part)
+
+    def write(self, row: int, text: str) -> None:
+        """``text`` at the end of ``row``."""
+        self._reach(row + 1)
+        if text:
+            self._rows[row].append(text)
+            self._widths[row] += len(text)
+            self._last[row] = text[-1]
+
+    def text(self) -> str:
+        """The rows as one text, a line end after each."""
+        return "\n".join("".join(row) for row in self._rows) + "\n"
+
+    def _reach(self, rows: int) -> None:
+        for _ in range(rows - len(self._rows)):
+            self._rows.append([])
+            self._widths.append(0)
+            self._last.append("")
 
 
 def _word(char: str) -> bool:
@@ -175,6 +206,7 @@ def _spans(rows: list[list[Tok]], shifts: Mapping[int, int]) -> Iterator[list[as
     """Runs of rows that parse; a row that starts none is skipped."""
     i = 0
     while i < len(rows):
+        tick()
         found = _first_span(rows, i, shifts)
         if found is None:
             i += 1
@@ -189,6 +221,7 @@ def _first_span(
 ) -> tuple[int, ast.Module] | None:
     """The longest span of rows from row ``i`` that parses: its last row and its module."""
     for j in _ends(rows, i):
+        tick()
         module = _parse_chunk([t for row in rows[i : j + 1] for t in row], shifts)
         if module is not None:
             return j, module

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from ._audit_columns import Names, exact_id
+from ._audit_limits import tick
 from ._audit_model import Style
 from ._methods import SERVICES
 
@@ -121,6 +122,7 @@ def _class_attributes(cls: ast.ClassDef, body: Mapping[str, Binding]) -> dict[st
     for method in cls.body:
         me = _self_name(method)
         for node in ast.walk(method) if me else ():
+            tick()
             if isinstance(node, ast.Attribute) and _on(node.value, me) and _stores(node):
                 counts[node.attr] += 1
             for target in _targets(node):
@@ -151,6 +153,7 @@ def _stores(node: ast.Attribute) -> bool:
 def parameters(node: ast.AST) -> Iterator[str]:
     """Every parameter name of every function and lambda under ``node``."""
     for child in ast.walk(node):
+        tick()
         if isinstance(child, _FUNCTIONS):
             a = child.args
             args = (*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg)
@@ -162,6 +165,7 @@ def _own_nodes(scope: ast.AST) -> Iterator[ast.AST]:
     pending = list(ast.iter_child_nodes(scope))
     while pending:
         node = pending.pop()
+        tick()
         yield node
         if not isinstance(node, (*_DEFS, ast.Lambda)):
             pending.extend(ast.iter_child_nodes(node))
@@ -291,6 +295,7 @@ def receiver_key(node: ast.expr) -> str | None:
 def talks_keap(module: ast.AST) -> bool:
     """Whether the module imports an XML-RPC or Infusionsoft library."""
     for node in ast.walk(module):
+        tick()
         if isinstance(node, ast.Import) and any(_keap_module(a.name) for a in node.names):
             return True
         if isinstance(node, ast.ImportFrom) and _keap_module(node.module or ""):
@@ -302,6 +307,7 @@ def proxy_receivers(module: ast.AST) -> set[str]:
     """Receivers bound to a Keap client anywhere in the module (``server = ServerProxy(...)``)."""
     found: set[str] = set()
     for node in ast.walk(module):
+        tick()
         if isinstance(node, ast.Assign) and _makes_proxy(node.value):
             found.update(k for t in node.targets if (k := receiver_key(t)) is not None)
         elif isinstance(node, ast.withitem) and node.optional_vars is not None:

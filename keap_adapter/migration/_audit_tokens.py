@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Literal, cast
 
+from ._audit_limits import tick
+
 Kind = Literal["name", "number", "string", "op", "error", "nl"]
 
 
@@ -76,6 +78,7 @@ def _std_tokens(text: str) -> list[Tok] | None:
     lines = text.splitlines(keepends=True)
     try:
         for tok in _merged_strings(tokenize.generate_tokens(io.StringIO(text).readline), lines):
+            tick()
             kind = _KINDS.get(tok.type)
             if kind is not None and not (kind == "error" and tok.string.isspace()):
                 out.append(Tok(kind, tok.string, tok.start[0], tok.start[1]))
@@ -163,6 +166,7 @@ def _regex_tokens(text: str) -> Iterator[Tok]:
     """Tokens by regular expression: for files tokenize gives up on. Never raises."""
     pos, row, line_start = 0, 1, 0
     while pos < len(text):
+        tick()
         match = _LEX.match(text, pos)
         assert match is not None  # the error alternative matches any one character
         kind, end = match.lastgroup, match.end()
@@ -197,6 +201,7 @@ def statements(tokens: list[Tok]) -> list[list[Tok]]:
     out: list[list[Tok]] = [[]]
     depth = 0
     for tok in tokens:
+        tick()
         if tok.kind == "nl":
             if depth == 0 and out[-1]:
                 out.append([])
@@ -222,9 +227,14 @@ def rewrite(stmt: list[Tok]) -> list[Tok]:
     if not toks:  # nothing left but a broken string
         return []
     toks = _except_comma(toks)
-    for start in reversed(_starts(toks)):
-        toks = _statement_keyword(toks, start)
-    return toks
+    # One simple statement at a time, each up to the next: rewriting them in place, one
+    # after another, copied the whole line each time (quadratic in ``print 1; print 2; ...``).
+    starts = _starts(toks)
+    out: list[Tok] = []
+    for start, end in zip(starts, [*starts[1:], len(toks)], strict=True):
+        tick()
+        out += _statement_keyword(toks[start:end])
+    return out
 
 
 def _without_broken_strings(stmt: list[Tok]) -> list[Tok]:
@@ -288,15 +298,18 @@ def _starts(toks: list[Tok]) -> list[int]:
     ]
 
 
-def _statement_keyword(toks: list[Tok], start: int) -> list[Tok]:
-    """``print x, y`` / ``exec code`` / ``raise E, "msg"`` as a parenthesised expression."""
-    first = toks[start]
+def _statement_keyword(toks: list[Tok]) -> list[Tok]:
+    """``print x, y`` / ``exec code`` / ``raise E, "msg"`` as a parenthesised expression.
+
+    ``toks`` is one simple statement, up to and with the ``;`` that ends it, if any.
+    """
+    first = toks[0]
     if first.kind != "name" or first.text not in _STATEMENT_KEYWORDS | {"raise"}:
         return toks
     levels = depths(toks)
-    ends = (i for i in range(start, len(toks)) if toks[i].text == ";" and not levels[i])
+    ends = (i for i in range(len(toks)) if toks[i].text == ";" and not levels[i])
     end = next(ends, len(toks))
-    rest = toks[start + 1 : end]
+    rest = toks[1:end]
     if not rest or not _is_statement(first.text, rest):
         return toks
     if rest[0].text == ">>":  # print >>stream, x
@@ -305,7 +318,7 @@ def _statement_keyword(toks: list[Tok], start: int) -> list[Tok]:
         return toks
     opening = Tok("op", "(", first.row, first.col)
     closing = Tok("op", ")", rest[-1].end_row, rest[-1].end_col)
-    return [*toks[:start], opening, *rest, closing, *toks[end:]]
+    return [opening, *rest, closing, *toks[end:]]
 
 
 def _is_statement(keyword: str, rest: list[Tok]) -> bool:
