@@ -42,7 +42,8 @@ exit status:
      apply/remove failed for a contact (the result is still printed), or compare
      found a difference
   {EXIT_USAGE}  bad input or settings: one line per problem on stderr, nothing was sent
-  {EXIT_CANNOT_LISTEN}  serve cannot listen on its port (in use, or not allowed)
+  {EXIT_CANNOT_LISTEN}  serve cannot listen on its port (in use, or not allowed),
+     or the serve extra (waitress) is missing
 
 Run '{PROG} COMMAND --help' for a command's options."""
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import re
 import sys
 import time
@@ -148,6 +149,10 @@ def _serve(args: argparse.Namespace) -> int:
     from .testing import FakeKeap  # noqa: PLC0415 - the fake is not needed by account commands
 
     fake = FakeKeap(api_key=args.api_key)
+    # waitress logs "Task queue depth is N" (logger waitress.queue) whenever a request waits
+    # for a free thread; the fake answers one request at a time under its lock, so under
+    # load that would be a stderr line per request and news of nothing.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     try:
         server = fake.serve(host=SERVE_HOST, port=args.port)
     except OSError as exc:

@@ -21,7 +21,13 @@ from ..pacing import Limits
 from . import _fake_rest, _fake_xmlrpc
 from ._fake_quota import Gateway
 from ._fake_store import Store
-from ._serve import FakeServer
+from ._serve import (
+    DEFAULT_CONNECTION_LIMIT,
+    DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_BODY,
+    DEFAULT_THREADS,
+    FakeServer,
+)
 
 __all__ = ["Failure", "FakeKeap", "Store"]
 
@@ -110,9 +116,31 @@ class FakeKeap:
             self.failures.append(failure)
         return failure
 
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> FakeServer:
-        """Serve this fake over loopback HTTP in a background thread (a context manager)."""
-        return FakeServer(self.handle, host, port)
+    def serve(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        max_body: int = DEFAULT_MAX_BODY,
+        idle_timeout: int = DEFAULT_IDLE_TIMEOUT,
+        threads: int = DEFAULT_THREADS,
+        connection_limit: int = DEFAULT_CONNECTION_LIMIT,
+    ) -> FakeServer:
+        """Serve this fake over loopback HTTP in a background thread (a context manager).
+
+        Needs the ``serve`` extra (waitress); see :class:`FakeServer` for the limits:
+        bodies over ``max_body`` bytes get 413, connections idle for ``idle_timeout``
+        seconds are closed, ``threads`` answer, ``connection_limit`` connections are held.
+        """
+        return FakeServer(
+            self.handle,
+            host,
+            port,
+            max_body=max_body,
+            idle_timeout=idle_timeout,
+            threads=threads,
+            connection_limit=connection_limit,
+        )
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         """Answer one request, in process; the httpx ``MockTransport`` handler."""

@@ -105,10 +105,48 @@ class Call:
         return [part.strip() for value in raw for part in value.split(",") if part.strip()]
 
     def body(self) -> Any:
+        """The JSON body; a body that is not JSON, or nests too deep, is a 400."""
+        too_deep = f"Invalid JSON payload received: nested deeper than {MAX_NESTING} levels"
         try:
-            return json.loads(self.request.content or b"null")
+            value = json.loads(self.request.content or b"null")
+        except RecursionError as exc:
+            # CPython's json decoder recurses once per level of nesting: a deep body
+            # ("[" * 5000) exhausts the interpreter's recursion limit.
+            raise RestError(400, too_deep) from exc
         except ValueError as exc:
             raise RestError(400, f"Invalid JSON payload received: {exc}") from exc
+        if nested_deeper_than(value, MAX_NESTING):  # routes walk bodies recursively
+            raise RestError(400, too_deep)
+        return value
+
+
+MAX_NESTING = 100
+"""How deep arrays and objects may nest in a request body; deeper bodies are refused.
+
+No Keap request nests past a few levels. 100 is protobuf's default recursion limit for the
+messages it parses (``CodedInputStream::default_recursion_limit_``, protocolbuffers/protobuf
+src/google/protobuf/io/coded_stream.cc), the same guard for the same reason: code that
+walks a body recursively must not meet one deeper than the interpreter's stack."""
+
+
+def nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether lists, tuples or dicts in ``value`` nest more than ``limit`` levels deep.
+
+    Walks with an explicit stack, so that a value of any depth is measured safely.
+    """
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, (list, tuple)):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def handle(store: Store, request: httpx.Request, resource: str) -> httpx.Response:

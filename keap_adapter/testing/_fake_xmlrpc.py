@@ -22,6 +22,7 @@ from .._xmlrpc_server._services import CONTACT_SERVICE, DATA_SERVICE
 from .._xmlrpc_server._signatures import SIGNATURES, split_call
 from .._xmlrpc_server._surroundings import SURROUNDINGS_SERVICE
 from .._xmlrpc_server._values import holds_nil
+from ._fake_rest import MAX_NESTING, nested_deeper_than
 from ._fake_tables import CONTACTS
 from ._fake_tables_more import SURROUNDINGS, table
 
@@ -113,6 +114,11 @@ def parse(body: bytes) -> ParsedCall:
         return ParsedCall(None, (), f"Failed to parse XML-RPC request: {exc}")
     if method is None:
         return ParsedCall(None, (), "Failed to parse XML-RPC request: no methodName")
+    # The stdlib parser keeps its own stack, so any depth parses; the code that reads the
+    # params afterwards (holds_nil, the services) recurses, so refuse deep params here.
+    if nested_deeper_than(params, MAX_NESTING):
+        error = f"Failed to parse XML-RPC request: nested deeper than {MAX_NESTING} levels"
+        return ParsedCall(method, (), error)
     if holds_nil(params):
         return ParsedCall(method, (), "Failed to parse XML-RPC request: Unknown type: nil")
     return ParsedCall(method, tuple(params))

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import errno
+import re
 import socket
+import subprocess
+import sys
 import threading
 import xmlrpc.client
 
 import httpx
 import pytest
 
+from keap_adapter.cli import main
 from keap_adapter.testing import FakeKeap
 
 KEY = "fake-keap-api-key"
@@ -121,3 +126,93 @@ def test_xmlrpc_and_rest_served_side_by_side() -> None:
         )
 
     assert response.json()["given_name"] == "Ann"
+
+
+# ------------------------------------------------------------------ the serve extra
+
+
+def test_without_waitress_serve_says_which_extra_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "waitress", None)  # as if it were not installed
+    monkeypatch.setitem(sys.modules, "waitress.server", None)
+
+    with pytest.raises(ModuleNotFoundError, match=re.escape("pip install 'keap-adapter[serve]'")):
+        FakeKeap().serve()
+
+
+def test_without_waitress_the_cli_says_so_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "waitress", None)
+    monkeypatch.setitem(sys.modules, "waitress.server", None)
+
+    assert main(["serve", "--port", "0"]) == 3
+
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    [line] = captured.err.splitlines()
+    assert line.startswith("keap-adapter: ")
+    assert "pip install 'keap-adapter[serve]'" in line
+
+
+def test_the_in_process_transport_does_not_import_waitress() -> None:
+    code = (
+        "import sys, httpx\n"
+        "from keap_adapter.testing import FakeKeap\n"
+        "fake = FakeKeap()\n"
+        "with httpx.Client(transport=fake.transport) as client:\n"
+        "    assert client.get('http://fake/crm/rest/v2/tags').status_code == 401\n"
+        "assert 'waitress' not in sys.modules, 'imported waitress'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize(
+    "option",
+    [{"max_body": -1}, {"idle_timeout": 0}, {"threads": 0}, {"connection_limit": 0}],
+)
+def test_limits_that_make_no_sense_are_refused(option: dict[str, int]) -> None:
+    with pytest.raises(ValueError, match=">="):
+        FakeKeap().serve("127.0.0.1", 0, **option)
+
+
+def test_a_busy_port_is_an_os_error_and_leaves_nothing_running() -> None:
+    before = set(threading.enumerate())
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        with pytest.raises(OSError, match="in use") as raised:
+            FakeKeap().serve(port=busy.getsockname()[1])
+    assert raised.value.errno == errno.EADDRINUSE
+    assert set(threading.enumerate()) <= before
+
+
+def test_the_cli_server_keeps_stderr_quiet_under_concurrent_load() -> None:
+    # waitress warns "Task queue depth is N" whenever a request waits for a thread; the fake
+    # answers one request at a time anyway, so under load that would be a line per request.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    cmd = [sys.executable, "-m", "keap_adapter", "serve", "--port", str(port)]
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        assert proc.stdout is not None
+        try:
+            assert f"127.0.0.1:{port}" in proc.stdout.readline()
+
+            def client() -> None:
+                with httpx.Client(headers={"X-Keap-API-Key": KEY}) as http:
+                    for _ in range(10):
+                        http.get(f"http://127.0.0.1:{port}/crm/rest/v2/tags")
+
+            clients = [threading.Thread(target=client) for _ in range(16)]
+            for each in clients:
+                each.start()
+            for each in clients:
+                each.join()
+        finally:
+            proc.terminate()
+            _, err = proc.communicate(timeout=10)
+
+    assert "Task queue depth" not in err
