@@ -25,7 +25,9 @@ from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from .._exceptions import KeapError
 from .._resources import Contacts, Tags
+from .._secrets import redact_text
 from ._normalize import Observation, compare
 
 if TYPE_CHECKING:
@@ -136,6 +138,9 @@ class _Recorder:
         candidate: _Run,
     ) -> None:
         """Count, publish and report one observation; raise if asked to."""
+        for error in (control.error, candidate.error):
+            if isinstance(error, KeapError):  # either key, in case a side echoed the other's
+                error.redact(*self.secrets)
         found = compare(control.value, candidate.value, control.error, candidate.error)
         observation = Observation(
             op, args, dict(kwargs), tuple(found), control.duration, candidate.duration,
@@ -161,11 +166,27 @@ class _Recorder:
     def _write(self, mismatch: Observation) -> None:
         if self.report is None:
             return
-        line = json.dumps(mismatch.as_json(), default=str, sort_keys=True)
-        for secret in self.secrets:  # defence in depth: client errors are scrubbed already
-            line = line.replace(secret, "***")
+        # Each string is scrubbed before it is JSON-escaped (an escaped key is spelled
+        # differently: \" and \\), and the line after, for what ``default`` turned to text.
+        data = _redacted(mismatch.as_json(), self.secrets)
+        line = json.dumps(
+            data, default=lambda value: redact_text(str(value), self.secrets), sort_keys=True
+        )
+        line = redact_text(line, self.secrets)
         with self.report.open("a", encoding="utf-8") as out:
             out.write(line + "\n")
+
+
+def _redacted(value: Any, secrets: tuple[str, ...]) -> Any:
+    """``value`` (JSON-like data) with every spelling of each secret replaced, in its strings
+    and its keys: errors that are not keap_adapter's, arguments, read values."""
+    if isinstance(value, str):
+        return redact_text(value, secrets)
+    if isinstance(value, dict):
+        return {_redacted(k, secrets): _redacted(v, secrets) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_redacted(item, secrets) for item in value]
+    return value
 
 
 class _ShadowBase(Generic[C]):

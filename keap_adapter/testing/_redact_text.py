@@ -18,12 +18,12 @@ break the file or make every request look alike.
 from __future__ import annotations
 
 import functools
-import html
 import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import quote, quote_plus
+
+from .._secrets import spellings
 
 __all__ = ["Patterns", "compile_patterns", "scrub", "scrub_stored", "scrub_text", "spellings"]
 
@@ -32,16 +32,6 @@ _WORD_BEFORE = r"(?:(?<=%[0-9A-Fa-f]{2})|(?<!\w))"
 _WORD_AFTER = r"(?!\w)"
 # What a string pattern finds, and what a key pattern finds (see the module docs).
 Patterns = tuple["re.Pattern[str] | None", "re.Pattern[str] | None"]
-
-
-def spellings(secret: str) -> set[str]:
-    """``secret`` as written and as a server may echo it: percent-, JSON- and HTML-escaped."""
-    out = {secret, html.escape(secret), html.escape(secret, quote=False)}
-    out.add(html.escape(secret).replace("&#x27;", "&#39;"))
-    out |= {quote(secret, safe=safe) for safe in ("", "@", "@+", "/")}
-    out |= {quote_plus(secret), quote_plus(secret, safe="@")}
-    out |= {json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
-    return {spelling for spelling in out if spelling}
 
 
 @functools.lru_cache(maxsize=32)
