@@ -52,6 +52,8 @@ from ._cassette_file import (
     collapse_notes,
     dumps_interactions,
     load_file,
+    storable,
+    write_file,
 )
 from ._cassette_replays import Replays
 from ._codec import build_response, decode_request, decode_response, is_xmlrpc
@@ -192,7 +194,10 @@ class Cassette:
         return [self.interactions[i] for i in range(self._loaded) if i not in played]
 
     def save(self) -> None:
-        """Write the file now (atomically), with every known secret scrubbed once more.
+        """Write the file now, with every known secret scrubbed once more.
+
+        Atomically, and safely beside other threads and processes saving the same path (see
+        :func:`._cassette_file.write_file`): the last save wins, none fails.
 
         Once more because a value may be learnt secret (from a later request) after an
         earlier interaction showed it; the interactions recorded now are noted where that
@@ -201,12 +206,7 @@ class Cassette:
         with self._lock:
             interactions = self._final_interactions()
         entry = self._redactor.entry()
-        text = self._redactor.scrub_text(dumps_interactions(interactions, entry))
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_name(self.path.name + ".tmp")
-        with temporary.open("w", encoding="utf-8", newline="\n") as file:
-            file.write(text)
-        temporary.replace(self.path)
+        write_file(self.path, self._redactor.scrub_text(dumps_interactions(interactions, entry)))
         self._dirty = False
 
     def _final_interactions(self) -> list[Interaction]:
@@ -222,7 +222,7 @@ class Cassette:
     def _prepare(self, request: httpx.Request) -> tuple[Pending, httpx.Response | None]:
         """The request on its way and its replayed answer; ``None`` means record it."""
         with self._lock:
-            sent = decode_request(request)
+            sent = storable(decode_request(request), request.content)
             original = hashlib.sha256(request_key(sent).encode()).hexdigest()
             stored = self._redactor.request(sent)
             index = self._replays.take(stored)
@@ -235,14 +235,17 @@ class Cassette:
     def _replay(self, index: int) -> httpx.Response:
         try:
             return build_response(self.interactions[index].response)
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+            # The loader checked every response (see load_file); an interaction added since,
+            # through the public list, can still be wrong.
             raise CassetteError(f"cassette {self.path}: interaction #{index}: {exc!r}") from None
 
     def _record(self, pending: Pending, response: httpx.Response) -> httpx.Response:
         """Store the answer, and return it as it will replay (so both runs see the same)."""
         stored, original = pending
         with self._lock:
-            answer = self._redactor.response(decode_response(response, xmlrpc=is_xmlrpc(stored)))
+            decoded = decode_response(response, xmlrpc=is_xmlrpc(stored))
+            answer = self._redactor.response(storable(decoded, response.content))
             self._originals[len(self.interactions)] = original
             self.interactions.append(Interaction(stored, answer))
             self._dirty = True

@@ -1,6 +1,7 @@
 """The pytest plugin (entry point ``pytest11``): the ``keap_cassette`` fixture and its options.
 
-Each test gets a cassette named after it, ``fixtures/<test module>/<test name>.json``. The
+Each test gets a cassette named after it, ``fixtures/<test module>/<test name>.json`` (a name
+too long for a file keeps its start and ends with a hash: see :func:`cassette_name`). The
 mode comes from ``--keap-record-mode`` (default ``none``: replay only, and the network is
 blocked for the test, loopback excepted). Fields to redact come from the
 ``keap_redact_fields`` ini option and ``@pytest.mark.keap_cassette(redact_fields=[...])``.
@@ -27,6 +28,10 @@ if TYPE_CHECKING:
 # The same as _cassette.MODES (a test pins it): importing that module here would import httpx.
 MODES = ("none", "once", "new_episodes", "all")
 MARKER = "keap_cassette"
+# The longest file name ext4, XFS, btrfs and APFS take, in bytes (NAME_MAX); a longer test
+# name keeps its first KEPT_BYTES, then a hash (see cassette_name), well within it.
+NAME_MAX = 255
+KEPT_BYTES = 150
 MARKER_HELP = (
     "keap_cassette(redact_fields=[...]): JSON keys / XML-RPC struct members that this test's "
     "keap_cassette also redacts (added to the keap_redact_fields ini option)"
@@ -77,11 +82,27 @@ def cassette_path(request: pytest.FixtureRequest) -> Path:
     parts = list(Path(file).with_suffix("").parts)
     if parts[:1] in (["tests"], ["test"]):
         parts = parts[1:]
-    base = re.sub(r"\[(.*)\]$", r"-\1", request.node.name)  # test_x[rest] -> test_x-rest
+    return root.joinpath(*parts, *scope[:-1], cassette_name(request.node.name))
+
+
+def cassette_name(test_name: str) -> str:
+    """The file name of a test's cassette: its name, cleaned, shortened if too long.
+
+    ``test_x[a+b]`` becomes ``test_x-a-b-<hash>.json`` (cleaning can make two names one: a+b,
+    a/b, a b; the hash of the test name keeps them apart). A name too long for a file
+    (:data:`NAME_MAX` bytes, ``File name too long``) keeps a readable start and ends with a
+    longer hash of the whole test name: stable from run to run, different for two names
+    that differ only at the end.
+    """
+    base = re.sub(r"\[(.*)\]$", r"-\1", test_name)  # test_x[rest] -> test_x-rest
     name = re.sub(r"[^\w.-]+", "-", base).strip("-")
-    if name != base:  # cleaning can make two names one (a+b, a/b, a b): keep them apart
-        name += "-" + hashlib.sha256(request.node.name.encode()).hexdigest()[:8]
-    return root.joinpath(*parts, *scope[:-1], f"{name}.json")
+    digest = hashlib.sha256(test_name.encode("utf-8", "surrogatepass")).hexdigest()
+    if name != base:
+        name += "-" + digest[:8]
+    if len(f"{name}.json".encode("utf-8", "surrogatepass")) > NAME_MAX:
+        kept = name.encode("utf-8", "surrogatepass")[:KEPT_BYTES].decode("utf-8", "ignore")
+        name = f"{kept.rstrip('-')}-{digest[:16]}"
+    return f"{name}.json"
 
 
 def redact_fields(request: pytest.FixtureRequest) -> set[str]:

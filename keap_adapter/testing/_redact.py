@@ -6,8 +6,11 @@ parameters, conditions of REST's ``filter``, and the places Keap's own shapes pu
 address: the ``/emailAddresses/{email}`` path segment and the address parameter of
 ``findByEmail`` and ``APIEmailService``). Then every secret value taken out that way is
 scrubbed wherever else it still appears (a server echoing it in an error message, a path, a
-header): see :mod:`._redact_text` for how. A field value shorter than
-:data:`MIN_VALUE_LENGTH` characters (or empty) is replaced in its field only.
+header): see :mod:`._redact_text` for how. Bytes too: a body that is not UTF-8 text (stored
+as base64) and XML-RPC ``$base64`` values are scrubbed before they are encoded, in the
+encodings of :data:`BYTE_ENCODINGS`, inside gzip as well (:func:`scrub_bytes`). A field
+value shorter than :data:`MIN_VALUE_LENGTH` characters (or empty) is replaced in its field
+only.
 Incoming requests go through the same redaction before matching, so a redacted recording
 still matches.
 
@@ -18,20 +21,29 @@ requests the same way without being told again.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Mapping
+import base64
+import binascii
+import functools
+import gzip
+import re
+import zlib
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .._config import KEY_PLACEHOLDER
-from ._redact_text import compile_patterns, scrub_stored, scrub_text
+from ._redact_text import compile_patterns, scrub_stored, scrub_text, spellings
 
 __all__ = [
+    "BYTE_ENCODINGS",
     "DEFAULT_PLACEHOLDER",
     "SECRET_HEADERS",
     "Redactor",
+    "byte_patterns",
     "is_named",
     "read_entry",
     "redact_fields",
+    "scrub_bytes",
 ]
 
 DEFAULT_PLACEHOLDER = "<REDACTED>"
@@ -57,6 +69,16 @@ POSITIONAL = {  # methodName -> (index of the address parameter, the key being 0
     "APIEmailService.optOut": (1, _EMAIL),
 }
 FILTER_PARAMETER = "filter"  # REST v2: name==value;name==value
+
+# The encodings a body that is not UTF-8 text is searched in: latin-1 and Windows-1252 (what
+# HTTP/1.1 text defaulted to, RFC 2616 section 3.7.1), UTF-8 inside other bytes, and UTF-16.
+BYTE_ENCODINGS = ("utf-8", "latin-1", "cp1252", "utf-16-le", "utf-16-be")
+GZIP_MAGIC = b"\x1f\x8b"  # RFC 1952, section 2.3.1
+# A gzip body inflating beyond this is scrubbed as it stands: a cassette is no place for
+# one, and a tampered file must not make loading inflate without end.
+MAX_INFLATED = 64 * 1024 * 1024
+# Per written placeholder: the pattern of every spelling over latin-1-read bytes.
+BytePatterns = tuple[tuple["re.Pattern[str]", str], ...]
 
 
 def is_named(key: str, names: Collection[str]) -> bool:
@@ -121,9 +143,25 @@ class Redactor:
         return out
 
     def scrub(self, stored: Mapping[str, Any]) -> dict[str, Any]:
-        """A stored request or response with every remembered secret replaced in its data."""
-        patterns = compile_patterns(frozenset(self.secrets), frozenset(self.values))
-        return scrub_stored(stored, patterns, self.placeholder)
+        """A stored request or response with every remembered secret replaced in its data.
+
+        Bytes too: a ``base64`` body and XML-RPC ``$base64`` values are scrubbed before they
+        are encoded again (see :func:`scrub_bytes`), which no scrubbing of text could do.
+        """
+        keys, values = frozenset(self.secrets), frozenset(self.values)
+        out = scrub_stored(stored, compile_patterns(keys, values), self.placeholder)
+        if keys or values:
+            # Built only when there are bytes to scrub: most interactions have none.
+            patterns = functools.partial(byte_patterns, keys, values, self.placeholder)
+            if "base64" in out:
+                out["base64"] = _scrub_base64(out["base64"], patterns)
+            if isinstance(out.get("xmlrpc"), Mapping):
+                call = dict(out["xmlrpc"])
+                for part in ("params", "result"):
+                    if part in call:
+                        call[part] = _scrub_tagged(call[part], patterns)
+                out["xmlrpc"] = call
+        return out
 
     def scrub_text(self, text: str) -> str:
         """Serialized cassette text with every remembered key replaced (the last guard)."""
@@ -232,6 +270,9 @@ def read_entry(entry: Any) -> tuple[frozenset[str], str]:
         raise ValueError("redacted.fields must be a list of names")
     if not isinstance(placeholder, str) or not placeholder:
         raise ValueError("redacted.placeholder must be a non-empty string")
+    headers = entry.get("headers", [])  # informative only, but a file is checked whole
+    if not isinstance(headers, list) or not all(isinstance(h, str) for h in headers):
+        raise ValueError("redacted.headers must be a list of names")
     return frozenset(fields), placeholder
 
 
@@ -269,3 +310,165 @@ def _leaves(value: Any) -> Iterator[str]:
     elif isinstance(value, list):
         for item in value:
             yield from _leaves(item)
+
+
+# ------------------------------------------------------------------ bytes
+
+
+def byte_patterns(keys: frozenset[str], values: frozenset[str], placeholder: str) -> BytePatterns:
+    """What :func:`scrub_bytes` looks for; built once per set of secrets (it is costly)."""
+    return _byte_patterns(keys, values, placeholder) if keys or values else ()
+
+
+@functools.lru_cache(maxsize=32)
+def _byte_patterns(keys: frozenset[str], values: frozenset[str], placeholder: str) -> BytePatterns:
+    # Bytes are searched as latin-1 text: one character per byte, so a str pattern finds any
+    # byte string, and case folds for latin-1's letters too. Each spelling is looked for as
+    # each encoding writes it, and replaced by the placeholder written the same way.
+    groups: dict[str, tuple[set[str], set[str]]] = {}
+    for encoding in BYTE_ENCODINGS:
+        written = placeholder.encode(encoding, "replace").decode("latin-1")
+        key_forms, value_forms = groups.setdefault(written, (set(), set()))
+        for secret in keys:
+            key_forms |= _written(secret, encoding)
+        for value in values:
+            value_forms |= _written(value, encoding)
+    out = []
+    for written, (key_forms, value_forms) in groups.items():
+        tries = (_trie(key_forms, words=False), _trie(value_forms - key_forms, words=True))
+        pattern = "|".join(trie for trie in tries if trie)
+        out.append((re.compile(pattern, re.IGNORECASE), written))
+    return tuple(out)
+
+
+def _written(secret: str, encoding: str) -> set[str]:
+    """Every spelling of ``secret`` as ``encoding`` writes it, read as latin-1, lower-cased."""
+    out = set()
+    # Upper and lower case spelt out: IGNORECASE folds what the pattern sees as one letter,
+    # but in another encoding's bytes a capital is other bytes (UTF-8's "é" read as latin-1
+    # is "Ã©", its "É" is "Ã\x89").
+    for form in spellings(secret):
+        for cased in (form, form.upper(), form.lower()):
+            try:
+                out.add(cased.encode(encoding).decode("latin-1").lower())
+            except UnicodeEncodeError:
+                continue  # this encoding cannot write it, so no body holds it so
+    return out
+
+
+# As _redact_text finds a value: a whole word, which may start right after a %-escape. But
+# words of ASCII letters and digits only: in bytes that are not text, a neighbouring byte
+# such as 0xFF reads as a latin-1 letter ("ÿ") and would hide the value next to it.
+_WORD_BEFORE = r"(?:(?<=%[0-9A-Fa-f]{2})|(?<![0-9A-Za-z_]))"
+_WORD_AFTER = r"(?![0-9A-Za-z_])"
+_END = ""  # a trie node's key marking that a form ends there
+
+
+def _trie(forms: set[str], *, words: bool) -> str:
+    """One regex for all ``forms``, built as a trie: thousands of forms in one pass.
+
+    A plain alternation makes the regex engine try every form at every position; a trie
+    shares prefixes, so each position costs a few character tests. With ``words``, each form
+    matches only as a whole word (see _redact_text): the forms are grouped by whether they
+    start and end with a word character, so each group states its word edges once.
+    """
+    groups: dict[tuple[bool, bool], set[str]] = {}
+    for form in forms:
+        edges = (words and _is_word(form[0]), words and _is_word(form[-1]))
+        groups.setdefault(edges, set()).add(form)
+    out = []
+    for (before, after), group in sorted(groups.items()):
+        root: dict[str, Any] = {}
+        for form in group:
+            node = root
+            for char in form:
+                node = node.setdefault(char, {})
+            node[_END] = {}
+        body = f"(?:{_branches(root)})"
+        out.append((_WORD_BEFORE if before else "") + body + (_WORD_AFTER if after else ""))
+    return "|".join(out)
+
+
+def _branches(node: dict[str, Any]) -> str:
+    out = []
+    for char in sorted(key for key in node if key != _END):
+        child, run = node[char], char
+        while len(child) == 1 and _END not in child:  # a chain: nothing to choose until its end
+            ((following, child),) = child.items()
+            run += following
+        out.append(re.escape(run) + _branches(child))
+    if _END in node:
+        out.append("")  # last: a longer form is tried first
+    return out[0] if len(out) == 1 else "(?:" + "|".join(out) + ")"
+
+
+def _is_word(char: str) -> bool:
+    return bool(char) and char in _ASCII_WORD
+
+
+_ASCII_WORD = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+
+
+def scrub_bytes(raw: bytes, patterns: BytePatterns) -> bytes:
+    """``raw`` with every secret replaced, in each encoding of :data:`BYTE_ENCODINGS`.
+
+    A gzip file is scrubbed inside, and compressed again only if something was replaced
+    (so an untouched body keeps its bytes). One too large to inflate
+    (:data:`MAX_INFLATED`) is scrubbed as it stands.
+    """
+    inflated = _gunzip(raw)
+    if inflated is not None:
+        scrubbed = _scrub_plain(inflated, patterns)
+        return raw if scrubbed == inflated else gzip.compress(scrubbed, mtime=0)
+    return _scrub_plain(raw, patterns)
+
+
+def _scrub_plain(raw: bytes, patterns: BytePatterns) -> bytes:
+    text = raw.decode("latin-1")
+    for pattern, written in patterns:
+        # Backslashes doubled: re.sub would read "\\1" in a placeholder as a group reference.
+        text = pattern.sub(written.replace("\\", "\\\\"), text)
+    return text.encode("latin-1")
+
+
+def _gunzip(raw: bytes) -> bytes | None:
+    """The content of a gzip file (all its members), or ``None`` if ``raw`` is not one."""
+    if not raw.startswith(GZIP_MAGIC):
+        return None
+    out, rest = b"", raw
+    while rest:
+        inflater = zlib.decompressobj(wbits=31)  # 31: a gzip header and trailer (zlib docs)
+        try:
+            out += inflater.decompress(rest, MAX_INFLATED + 1 - len(out))
+        except zlib.error:
+            return None
+        if not inflater.eof or len(out) > MAX_INFLATED:
+            return None  # cut short, or too large to hold
+        rest = inflater.unused_data
+        if rest and not rest.startswith(GZIP_MAGIC):
+            return None
+    return out
+
+
+def _scrub_base64(text: Any, patterns: Callable[[], BytePatterns]) -> Any:
+    try:
+        raw = base64.b64decode(str(text).encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError):
+        return text  # not base64 at all: the loader refuses such a file (see _cassette_file)
+    scrubbed = scrub_bytes(raw, patterns())
+    return text if scrubbed == raw else base64.b64encode(scrubbed).decode("ascii")
+
+
+def _scrub_tagged(value: Any, patterns: Callable[[], BytePatterns]) -> Any:
+    """An XML-RPC value (see _codec's tags) with its ``$base64`` values scrubbed."""
+    if isinstance(value, list):
+        return [_scrub_tagged(item, patterns) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if len(value) == 1:
+        ((tag, inner),) = value.items()
+        if tag == "$base64":
+            return {tag: _scrub_base64(inner, patterns)}
+        if tag == "$struct" and isinstance(inner, dict):  # its members are data, not tags
+            return {tag: {k: _scrub_tagged(v, patterns) for k, v in inner.items()}}
+    return {key: _scrub_tagged(item, patterns) for key, item in value.items()}
