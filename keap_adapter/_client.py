@@ -44,6 +44,7 @@ from ._exceptions import (
 )
 from ._resources import AsyncContacts, AsyncTags, Contacts, Tags
 from ._retry import RetryPolicy
+from ._secrets import redact_bytes
 from ._serial import AsyncKeyedLocks, KeyedLocks
 from .backends._base import Backend, Call, Flow, Page
 from .backends.rest import RestBackend
@@ -192,7 +193,10 @@ class _BaseClient:
                 f"{type(exc).__name__}: {exc}", operation=call.operation, backend=self.backend
             )
         else:
-            result = self._backend.error_for(call, response) or response
+            result = (
+                self._backend.error_for(call, _scrubbed(response, self._settings.api_key))
+                or response
+            )
             if isinstance(result, RateLimitError):
                 result = _spent_quota(result, response) or result
         if isinstance(result, KeapError):
@@ -266,6 +270,27 @@ def _located(error: KeapError, call: Call, backend: str) -> KeapError:
     error.operation, error.backend = call.operation, backend
     error.args = (str(error),)
     return error
+
+
+def _scrubbed(response: httpx.Response, key: str) -> httpx.Response:
+    """An error answer with the key gone from its body before a backend quotes and cuts it
+    (a cut could leave a piece of the key too short to recognise afterwards)."""
+    if response.status_code < 300 or not key:
+        return response  # faults are quoted whole, and KeapError.redact covers them
+    content = redact_bytes(response.content, [key])
+    if content is response.content:
+        return response
+    return httpx.Response(
+        response.status_code,
+        # the body is decoded already: no coding or length of the original may stay
+        headers=[
+            (k, v)
+            for k, v in response.headers.items()
+            if k not in ("content-length", "content-encoding")
+        ],
+        content=content,
+        request=response.request,
+    )
 
 
 def _headers_of(response: httpx.Response | None) -> list[tuple[str, str]] | None:
