@@ -398,7 +398,7 @@ class KeapClient(_BaseClient):
             started, response, exc = time.perf_counter(), None, None
             try:
                 response = self._fetch(call)
-            except httpx.TransportError as caught:
+            except (httpx.TransportError, httpx.DecodingError) as caught:  # body not decodable
                 exc = caught
             finally:
                 self._release(slot, response)
@@ -552,7 +552,7 @@ class AsyncKeapClient(_BaseClient):
             started, response, exc = time.perf_counter(), None, None
             try:
                 response = await self._fetch(call)
-            except httpx.TransportError as caught:
+            except (httpx.TransportError, httpx.DecodingError) as caught:  # body not decodable
                 exc = caught
             finally:
                 await self._release(slot, response)

@@ -338,7 +338,7 @@ def error_message(response: httpx.Response) -> str:
     """The message of an error body: Keap's ``Error`` or the gateway's ``{"fault": ...}``."""
     try:
         data = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested beyond reason
         return f"HTTP {response.status_code} {response.reason_phrase}".strip()
     if isinstance(data, dict) and isinstance(data.get("fault"), dict):
         return str(data["fault"].get("faultstring") or data["fault"])

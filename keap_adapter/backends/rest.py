@@ -142,7 +142,7 @@ class RestBackend(RestSurroundings, Backend):
     def _parse(self, call: Call, data: Any, parse: Callable[..., T], *args: Any) -> T:
         try:
             return parse(data, *args)
-        except (ValidationError, KeyError, TypeError, ValueError) as exc:
+        except (ValidationError, KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ResponseValidationError(
                 f"response does not fit the expected shape: {exc}".splitlines()[0],
                 operation=call.operation,

@@ -525,10 +525,7 @@ def answering(
 # Raw exceptions the fuzzing found, each a library defect with a strict-xfail repro in
 # test_known_raw_exception: (name, exception class, keap_adapter function it surfaces in).
 KNOWN_RAW: tuple[tuple[str, tuple[type[BaseException], ...], str], ...] = (
-    ("decoding", (httpx.DecodingError,), ""),
-    ("rest-parse-attribute", (AttributeError,), "_parse"),
     ("rest-read-contact", (AttributeError, TypeError), "_read_contact"),
-    ("rest-error-recursion", (RecursionError,), "error_message"),
     ("xmlrpc-data-type", (ValueError, TypeError), "_contact_fields"),
     ("xmlrpc-data-type", (ValueError, TypeError), "field_from_row"),
     ("xmlrpc-tagged-date", (ValueError, TypeError), "tagged_contact"),
@@ -624,30 +621,15 @@ REPROS = [
     pytest.param(
         "rest", "contacts.get", b"not gzip", 200, "gzip",
         id="decoding-corrupt-gzip",
-        marks=pytest.mark.xfail(strict=True, reason=(
-            "a 200 whose body is not the gzip its Content-Encoding says raises a raw "
-            "httpx.DecodingError (expected TransportError). At fault: _body._Inflate.feed "
-            "raises httpx.DecodingError, not an httpx.TransportError, so "
-            "_client.KeapClient._send does not map it")),
-    ),
+            ),
     pytest.param(
         "xmlrpc", "contacts.get", b"x", 200, "br",
         id="decoding-unasked-encoding",
-        marks=pytest.mark.xfail(strict=True, reason=(
-            "Content-Encoding: br (never asked for) raises a raw httpx.DecodingError "
-            "(expected TransportError). At fault: _body.Reader.__init__ raises "
-            "httpx.DecodingError, which _client.KeapClient._send does not map")),
-    ),
+            ),
     pytest.param(
         "rest", "contacts.get", b'{"id": "7", "company": 5}', 200, None,
         id="rest-parse-attribute",
-        marks=pytest.mark.xfail(strict=True, reason=(
-            "a JSON value of the wrong type where an object is expected (here company: 5; "
-            "also tags[].tag, category, a list item) raises a raw AttributeError (expected "
-            "ResponseValidationError). At fault: backends/rest.py RestBackend._parse catches "
-            "ValidationError, KeyError, TypeError and ValueError but not AttributeError, "
-            "which every data.get() on a non-object raises")),
-    ),
+            ),
     pytest.param(
         "rest", "contacts.list", b'{"contacts": [5]}', 200, None,
         id="rest-read-contact-item",
@@ -667,12 +649,7 @@ REPROS = [
     pytest.param(
         "rest", "contacts.get", b"[" * 100_000 + b"]" * 100_000, 500, None,
         id="rest-error-recursion",
-        marks=pytest.mark.xfail(strict=True, reason=(
-            "an error answer (status >= 400) whose JSON nests deeper than the recursion limit "
-            "raises a raw RecursionError (expected ServerError, as for any 500). At fault: "
-            "backends/_rest_json.py error_message catches ValueError only around "
-            "response.json() (RestBackend._json already catches RecursionError on successes)")),
-    ),
+            ),
     pytest.param(
         "xmlrpc", "contacts.get", _xml_rows({"Id": 1, "Name": "Fav", "DataType": "abc"}), 200,
         None, id="xmlrpc-data-type-contact-read",
