@@ -3,7 +3,9 @@
 Every client is paced by default (Keap's documented PAT/SAK limits, replaced by the limits
 Keap's answers announce); ``limits=`` sets a ceiling, ``limits=None`` turns pacing off, and
 ``limiter=`` shares one limiter between clients, or between processes and machines with
-:class:`RedisLimiter` (the ``redis`` extra)::
+:class:`RedisLimiter` (the ``redis`` extra). A limiter made with ``limits=None`` (its
+default) starts from the documented limits and gives way to announced ones; given any
+:class:`Limits`, it never exceeds them::
 
     from keap_adapter.pacing import Limits, RedisLimiter
 

@@ -10,44 +10,32 @@ that the server, seeing them arrive later, counted in the next window.
 
 from __future__ import annotations
 
-import asyncio
-import time
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 from .._exceptions import QuotaExhaustedError
+from ._day import next_utc_midnight
+from ._slot import Slot
+from ._waiting import MAX_NAP, Turns
 
-__all__ = ["BaseLimiter", "Slot", "next_utc_midnight", "quota_exhausted"]
+__all__ = ["MAX_NAP", "POLL", "BaseLimiter", "Slot", "next_utc_midnight", "quota_exhausted"]
 
-# Waits are taken in naps of at most this long, so limits learned meanwhile (a first answer
-# announcing a bigger plan) take effect without sleeping out a wait computed before them.
-MAX_NAP = 0.25
 # When every counted request is still in flight there is no stamp to wait for: look again soon.
 POLL = 0.005
 
-
-class Slot:
-    """A request's place in the windows, from sending until its answer arrives."""
-
-    __slots__ = ("member", "open", "sent_at")
-
-    def __init__(self, sent_at: float, member: str = "") -> None:
-        self.sent_at = sent_at
-        self.member = member
-        self.open = True
-
-    def close(self) -> bool:
-        """Mark the slot given back; False if it already was (a second release is ignored)."""
-        was, self.open = self.open, False
-        return was
+_MAKING = threading.Lock()
 
 
 class BaseLimiter(ABC):
     """A limiter the clients can drive, sync or async (``limiter=`` takes any subclass).
 
-    Subclasses implement :meth:`try_acquire` and :meth:`release`; the waiting loops are here.
+    Subclasses implement :meth:`try_acquire` and :meth:`release`; the waiting is here:
+    waiters queue, and only the first asks :meth:`try_acquire` (see ``_waiting``).
     """
+
+    _turns: Turns
 
     @abstractmethod
     def try_acquire(self) -> Slot | float:
@@ -59,23 +47,15 @@ class BaseLimiter(ABC):
     @abstractmethod
     def release(self, slot: Slot, headers: Iterable[tuple[str, str]] | None) -> None:
         """The answer to ``slot``'s request arrived (``headers``: its lower-cased header
-        items), or none will (``None``)."""
+        items), or none will (``None``). Never raises."""
 
     def acquire(self) -> Slot:
         """Wait (sleeping this thread) until a request may go; its slot."""
-        while True:
-            got = self.try_acquire()
-            if isinstance(got, Slot):
-                return got
-            time.sleep(min(got, MAX_NAP))
+        return self._waiters().wait(self.try_acquire)
 
     async def aacquire(self) -> Slot:
         """Wait (without blocking the event loop) until a request may go; its slot."""
-        while True:
-            got = await self._atry_acquire()
-            if isinstance(got, Slot):
-                return got
-            await asyncio.sleep(min(got, MAX_NAP))
+        return await self._waiters().await_(self._atry_acquire)
 
     async def arelease(self, slot: Slot, headers: Iterable[tuple[str, str]] | None) -> None:
         """:meth:`release`, awaitable (a shared limiter may do I/O here)."""
@@ -84,11 +64,15 @@ class BaseLimiter(ABC):
     async def _atry_acquire(self) -> Slot | float:
         return self.try_acquire()
 
-
-def next_utc_midnight(now: float) -> datetime:
-    """When Keap's daily quota resets after ``now`` (epoch seconds): the next 00:00 UTC."""
-    day = datetime.fromtimestamp(now, tz=timezone.utc).date() + timedelta(days=1)
-    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+    def _waiters(self) -> Turns:
+        # Made on first use: subclasses need not call an __init__ of ours.
+        try:
+            return self._turns
+        except AttributeError:
+            with _MAKING:
+                if not hasattr(self, "_turns"):
+                    self._turns = Turns()
+            return self._turns
 
 
 def quota_exhausted(limit: int | None, resets_at: datetime) -> QuotaExhaustedError:

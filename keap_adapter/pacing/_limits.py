@@ -13,13 +13,29 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .._exceptions import ConfigurationError
+from ._day import DAY
 
-__all__ = ["DAY", "DOCUMENTED", "Budget", "Limits", "budget"]
+__all__ = [
+    "DAY",
+    "DOCUMENTED",
+    "LONGEST_WINDOW",
+    "MOST_PER_WINDOW",
+    "MOST_WINDOWS",
+    "Budget",
+    "Limits",
+    "budget",
+    "configured",
+]
 
-DAY = 86_400.0
-# Sliding windows longer than this are not kept: Keap announces seconds and minutes (and the
-# daily quota, counted per UTC day); an hour bounds the stamps a limiter holds.
+# Sliding windows longer than this are neither kept nor learned: Keap announces seconds and
+# minutes (and the daily quota, counted per UTC day); an hour bounds the stamps a limiter holds.
 LONGEST_WINDOW = 3_600.0
+# No plan comes near a million requests in one sliding window (Keap's largest documented
+# figure is 150,000 a day); a bigger announced figure is taken as this one.
+MOST_PER_WINDOW = 1_000_000
+# Each window is checked on every request: a hostile answer announcing thousands must not
+# make every request slow. The tightest (fewest requests a second) are kept.
+MOST_WINDOWS = 16
 Scoped = Mapping[tuple[str, float], int]
 
 
@@ -27,9 +43,10 @@ Scoped = Mapping[tuple[str, float], int]
 class Limits:
     """Requests a key may send per second, per minute and per UTC day (``None``: no limit).
 
-    The defaults are Keap's documented PAT/SAK limits. Given to a client as ``limits=``,
-    they are a ceiling: limits Keap announces can lower them but never raise them. The
-    client's default (:data:`DOCUMENTED`) instead gives way to what Keap announces.
+    The defaults are Keap's documented PAT/SAK limits. Given to a client or a limiter, they
+    are a ceiling: limits Keap announces can lower them but never raise them. A client left
+    at its default (and a limiter given ``limits=None``) starts from these figures instead and
+    gives way to what Keap announces, up or down.
     """
 
     per_second: int | None = 10
@@ -59,7 +76,20 @@ class Limits:
 
 
 DOCUMENTED = Limits()
-"""Keap's documented PAT/SAK limits, the clients' default: replaced by announced limits."""
+"""Keap's documented PAT/SAK limits: where a limiter given ``limits=None`` starts."""
+
+
+def configured(limits: object) -> tuple[Limits, bool]:
+    """The limits a limiter starts from, and whether they are a ceiling.
+
+    ``None``: Keap's documented limits, which announced limits replace. Any :class:`Limits`
+    (:data:`DOCUMENTED` included): a ceiling. Anything else is refused.
+    """
+    if limits is None:
+        return DOCUMENTED, False
+    if not isinstance(limits, Limits):
+        raise ConfigurationError(f"limits must be a pacing.Limits or None, not {limits!r}")
+    return limits, True
 
 
 @dataclass(frozen=True)
@@ -90,4 +120,7 @@ def budget(configured: Limits, *, ceiling: bool, learned: Scoped) -> Budget:
         for length, limit in base.items():
             merged[length] = min(merged.get(length, limit), limit)
     windows = {n: v for n, v in merged.items() if n < DAY and n <= LONGEST_WINDOW}
+    if len(windows) > MOST_WINDOWS:
+        tightest = sorted(windows, key=lambda n: (windows[n] / n, n))[:MOST_WINDOWS]
+        windows = {n: windows[n] for n in sorted(tightest)}
     return Budget(windows=windows, per_day=merged.get(DAY))

@@ -11,12 +11,15 @@ import asyncio
 import threading
 from datetime import datetime, timezone
 
+import httpx
 import pytest
 
 import keap_adapter as ka
 from keap_adapter import BackendName
-from keap_adapter.pacing import Limiter, Limits
+from keap_adapter.pacing import Limiter, Limits, RedisLimiter
 from keap_adapter.testing import FakeKeap
+
+from ..pacing.redis_server import own_server
 
 NO_RETRY = ka.RetryPolicy(max_retries=0)  # a 429 surfaces instead of being retried
 
@@ -161,3 +164,29 @@ def test_limits_and_limiter_together_are_refused(backend: BackendName) -> None:
         ka.KeapClient(backend, "k", limits=Limits(), limiter=Limiter())
     with pytest.raises(ka.ConfigurationError, match="limits must be"):
         ka.KeapClient(backend, "k", limits={"per_second": 5})  # type: ignore[arg-type]
+
+
+def test_a_shared_limiter_lost_mid_request_never_costs_the_answer(backend: BackendName) -> None:
+    fake = FakeKeap()
+    with _client(fake, backend, limits=None) as plain:
+        tag_id = _one_tag(plain)
+    before = len(fake.requests)
+    with own_server() as (port, redis_server):
+
+        def redis_dies_meanwhile(request: httpx.Request) -> httpx.Response:
+            answer = fake.handle(request)
+            if redis_server.poll() is None:
+                redis_server.kill()
+                redis_server.wait()
+            return answer
+
+        limiter = RedisLimiter(f"redis://127.0.0.1:{port}/0", key="lost")
+        transport = httpx.MockTransport(redis_dies_meanwhile)
+        with ka.KeapClient(
+            backend, fake.api_key, transport=transport, limiter=limiter, retry_policy=NO_RETRY
+        ) as client:
+            assert client.tags.get(tag_id).id == tag_id  # answered: the caller gets it
+            with pytest.raises(ka.TransportError, match="shared limiter") as caught:
+                client.tags.get(tag_id)
+    assert caught.value.operation == "tags.get"
+    assert len(fake.requests) == before + 1  # the second was refused before sending

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 
 import httpx
@@ -102,3 +103,89 @@ def test_unknown_units_and_absurd_expiry_times_are_ignored() -> None:
 
 def test_answers_without_keap_headers_announce_nothing() -> None:
     assert not read(httpx.Headers({"content-type": "application/json"}).multi_items())
+
+
+# -- hostile sizes and figures (defects 1, 4, 7, 9) -------------------------------------------
+
+
+PARTS = 8  # entries of a |-list read
+
+
+def _pipes(count: int) -> list[tuple[str, str]]:
+    return [
+        ("x-keap-tenant-throttle-limit", "|".join(["5"] * count)),
+        ("x-keap-tenant-throttle-time-unit", "|".join(["second"] * count)),
+        ("x-keap-tenant-throttle-interval", "|".join(str(i % 50 + 1) for i in range(count))),
+        ("x-keap-tenant-throttle-available", "|".join(["3"] * count)),
+    ]
+
+
+def test_a_long_list_costs_time_in_proportion_to_its_size_at_most() -> None:
+    answer = _pipes(8000)  # about 100 KB of headers
+    read(answer)
+    started = time.perf_counter()
+    found = read(answer)
+    assert time.perf_counter() - started < 0.02  # it was half a second, quadratic
+    assert len(found.limits) == PARTS
+
+
+def test_only_the_first_entries_of_a_list_are_read() -> None:
+    found = read(_pipes(12))
+    assert sorted(found.limits) == [("tenant", float(n)) for n in range(1, PARTS + 1)]
+    assert all(found.available[key] == 3 for key in found.limits)
+
+
+def test_a_figure_above_a_million_a_window_is_taken_as_a_million() -> None:
+    found = read(
+        httpx.Headers(
+            {
+                "x-keap-product-spike-limit": "999999999ps",
+                "x-keap-product-throttle-limit": "1000000000",
+                "x-keap-product-throttle-time-unit": "minute",
+                "x-keap-product-throttle-available": "999999999",
+                "x-keap-product-quota-limit": "100000000",
+                "x-keap-product-quota-time-unit": "day",
+            }
+        ).multi_items()
+    )
+    assert found.limits == {
+        ("product", 1.0): 1_000_000,
+        ("product", 60.0): 1_000_000,
+        ("product", 86_400.0): 100_000_000,  # the day is a count, not a window
+    }
+    assert found.available[("product", 60.0)] == 1_000_000
+
+
+def test_windows_longer_than_an_hour_are_not_read_except_the_day() -> None:
+    found = read(
+        httpx.Headers(
+            {
+                "x-keap-tenant-throttle-limit": "1|2|3|4",
+                "x-keap-tenant-throttle-time-unit": "hour|hour|minute|day",
+                "x-keap-tenant-throttle-interval": "1|2|1440|1",
+            }
+        ).multi_items()
+    )
+    assert found.limits == {("tenant", 3600.0): 1, ("tenant", 86_400.0): 4}
+
+
+@pytest.mark.parametrize(
+    ("expiry", "believed"),
+    [
+        (datetime(2026, 11, 30, tzinfo=timezone.utc), True),
+        (datetime(2026, 12, 1, tzinfo=timezone.utc), True),  # a day after the next midnight
+        (datetime(2026, 12, 1, 0, 0, 1, tzinfo=timezone.utc), False),
+        (datetime(9999, 12, 31, tzinfo=timezone.utc), False),
+        (datetime(2026, 11, 29, 12, tzinfo=timezone.utc), False),  # already past
+        (datetime(1970, 1, 1, 0, 0, 1, tzinfo=timezone.utc), False),
+    ],
+)
+def test_an_expiry_is_believed_only_between_now_and_a_day_after_the_next_midnight(
+    expiry: datetime, believed: bool
+) -> None:
+    now = datetime(2026, 11, 29, 18, tzinfo=timezone.utc).timestamp()
+    millis = str(int(expiry.timestamp() * 1000))
+    found = read([("x-keap-product-quota-expiry-time", millis)])
+    assert found.resets_at == expiry  # read as announced...
+    midnight = datetime(2026, 11, 30, tzinfo=timezone.utc)
+    assert found.reset_after(now) == (expiry if believed else midnight)  # ...believed or not

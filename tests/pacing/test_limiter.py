@@ -16,11 +16,19 @@ NEAR_MIDNIGHT = datetime(2026, 11, 29, 23, 59, tzinfo=timezone.utc).timestamp()
 
 
 class Clock:
+    """A clock the test moves (both the monotonic and the wall clock of a limiter)."""
+
     def __init__(self, now: float = NEAR_MIDNIGHT - 3600) -> None:
         self.now = now
 
     def __call__(self) -> float:
         return self.now
+
+
+def _fresh() -> Limiter:
+    """A limiter with Keap's documented limits, replaced by announced ones."""
+    clock = Clock()
+    return Limiter(None, clock=clock, wall=clock)
 
 
 def _wait(limiter: Limiter) -> float:
@@ -41,7 +49,7 @@ def _headers(**values: str) -> list[tuple[str, str]]:
 
 def test_at_most_n_requests_in_any_second_and_the_wait_is_exact() -> None:
     clock = Clock()
-    limiter = Limiter(Limits(per_second=3, per_minute=None, per_day=None), clock=clock)
+    limiter = Limiter(Limits(per_second=3, per_minute=None, per_day=None), clock=clock, wall=clock)
     for step in range(3):
         clock.now += 0.1 * step
         limiter.release(_take(limiter), [])
@@ -53,7 +61,7 @@ def test_at_most_n_requests_in_any_second_and_the_wait_is_exact() -> None:
 
 def test_a_request_counts_while_in_flight_and_is_stamped_when_its_answer_arrives() -> None:
     clock = Clock()
-    limiter = Limiter(Limits(per_second=2, per_minute=None, per_day=None), clock=clock)
+    limiter = Limiter(Limits(per_second=2, per_minute=None, per_day=None), clock=clock, wall=clock)
     first, _second = _take(limiter), _take(limiter)
     clock.now += 5  # answers slow to come: the slots are still held
     assert 0 < _wait(limiter) <= 0.01  # nothing to wait for but an answer
@@ -64,7 +72,7 @@ def test_a_request_counts_while_in_flight_and_is_stamped_when_its_answer_arrives
 
 def test_giving_a_slot_back_twice_frees_one_place_only() -> None:
     clock = Clock()
-    limiter = Limiter(Limits(per_second=1, per_minute=None, per_day=None), clock=clock)
+    limiter = Limiter(Limits(per_second=1, per_minute=None, per_day=None), clock=clock, wall=clock)
     slot = _take(limiter)
     limiter.release(slot, None)
     limiter.release(slot, None)
@@ -73,7 +81,7 @@ def test_giving_a_slot_back_twice_frees_one_place_only() -> None:
 
 def test_every_window_applies_at_once() -> None:
     clock = Clock()
-    limiter = Limiter(Limits(per_second=10, per_minute=12, per_day=None), clock=clock)
+    limiter = Limiter(Limits(per_second=10, per_minute=12, per_day=None), clock=clock, wall=clock)
     for _ in range(12):
         limiter.release(_take(limiter), [])
         clock.now += 0.2
@@ -81,7 +89,7 @@ def test_every_window_applies_at_once() -> None:
 
 
 def test_announced_limits_replace_the_documented_defaults() -> None:
-    limiter = Limiter(clock=Clock())
+    limiter = _fresh()
     assert dict(limiter.budget.windows) == {1.0: 10, 60.0: 240}
     headers = _headers(
         product_spike_limit="25ps",
@@ -94,13 +102,14 @@ def test_announced_limits_replace_the_documented_defaults() -> None:
 
 
 def test_announced_limits_can_also_be_smaller_than_the_defaults() -> None:
-    limiter = Limiter(clock=Clock())
+    limiter = _fresh()
     limiter.release(_take(limiter), _headers(product_spike_limit="5ps"))
     assert limiter.budget.windows[1.0] == 5
 
 
 def test_an_explicit_limits_is_a_ceiling_announcements_only_lower() -> None:
-    limiter = Limiter(Limits(per_second=25, per_minute=1500, per_day=150_000), clock=Clock())
+    clock = Clock()
+    limiter = Limiter(Limits.oauth(), clock=clock, wall=clock)
     limiter.release(_take(limiter), _headers(product_spike_limit="100ps"))
     assert limiter.budget.windows[1.0] == 25
     limiter.release(_take(limiter), _headers(product_spike_limit="4ps"))
@@ -108,7 +117,7 @@ def test_an_explicit_limits_is_a_ceiling_announcements_only_lower() -> None:
 
 
 def test_the_tenant_limit_only_tightens() -> None:
-    limiter = Limiter(clock=Clock())
+    limiter = _fresh()
     headers = _headers(
         tenant_throttle_limit="10000|250000",
         tenant_throttle_time_unit="minute|day",
@@ -124,7 +133,7 @@ def test_the_tenant_limit_only_tightens() -> None:
 
 def test_a_spent_daily_quota_raises_naming_the_utc_midnight_and_lifts_after_it() -> None:
     clock = Clock(NEAR_MIDNIGHT)
-    limiter = Limiter(Limits(per_second=None, per_minute=None, per_day=2), clock=clock)
+    limiter = Limiter(Limits(per_second=None, per_minute=None, per_day=2), clock=clock, wall=clock)
     limiter.release(_take(limiter), [])
     limiter.release(_take(limiter), [])
     with pytest.raises(ka.QuotaExhaustedError) as caught:
@@ -138,7 +147,7 @@ def test_a_spent_daily_quota_raises_naming_the_utc_midnight_and_lifts_after_it()
 
 def test_what_keap_says_is_left_of_the_day_is_believed() -> None:
     clock = Clock()
-    limiter = Limiter(clock=clock)
+    limiter = Limiter(clock=clock, wall=clock)
     expiry = datetime(2026, 11, 30, tzinfo=timezone.utc)
     headers = _headers(
         product_quota_limit="30000",
@@ -155,7 +164,7 @@ def test_what_keap_says_is_left_of_the_day_is_believed() -> None:
 
 def test_requests_other_workers_made_are_counted_from_what_keap_reports() -> None:
     clock = Clock()
-    limiter = Limiter(clock=clock)
+    limiter = Limiter(clock=clock, wall=clock)
     headers = _headers(
         product_throttle_limit="240",
         product_throttle_time_unit="minute",
