@@ -50,7 +50,6 @@ from .backends._base import Backend, Call, Flow, Page
 from .backends.rest import RestBackend
 from .pacing import DOCUMENTED, BaseLimiter, Limiter, Limits, Slot
 from .pacing import read as read_quota_headers
-from .pacing._base import next_utc_midnight
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -252,7 +251,7 @@ def _spent_quota(error: RateLimitError, response: httpx.Response) -> QuotaExhaus
     announced = read_quota_headers(response.headers.multi_items())
     if announced.day_left is None or announced.day_left > 0:
         return None
-    resets_at = announced.resets_at or next_utc_midnight(time.time())
+    resets_at = announced.reset_after(time.time())  # an absurd expiry is not believed
     return QuotaExhaustedError(
         f"{error.message} (the daily quota is spent; it resets at {resets_at.isoformat()})",
         resets_at=resets_at,
