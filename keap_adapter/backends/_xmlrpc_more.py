@@ -59,7 +59,7 @@ def field_from_row(operation: str, row: dict[str, Any]) -> CustomField:
         "id": row.get("Id"),
         "name": row.get("Name", ""),
         "label": row.get("Label", ""),
-        "field_type": DATA_TYPES.get(int(row.get("DataType") or 0), ""),
+        "field_type": DATA_TYPES.get(ops.data_type_number(operation, row.get("DataType")), ""),
         "options": [v for v in str(row.get("Values") or "").splitlines() if v.strip()],
     }
     return ops.validated(operation, CustomField, data)

@@ -240,17 +240,25 @@ def tagged_contact(operation: str, row: dict[str, Any]) -> TaggedContact:
     """A ``ContactGroupAssign`` row (with joined ``Contact.*`` columns) as a
     :class:`TaggedContact`; ``DateCreated`` is when the tag was applied (US Eastern)."""
     applied = row.get("DateCreated")
-    data = {
-        "id": row.get("ContactId"),
-        "email": row.get("Contact.Email") or None,
-        "given_name": row.get("Contact.FirstName") or None,
-        "family_name": row.get("Contact.LastName") or None,
-        "applied_time": eastern_to_aware(applied) if applied else None,
-    }
     try:
+        data = {
+            "id": row.get("ContactId"),
+            "email": row.get("Contact.Email") or None,
+            "given_name": row.get("Contact.FirstName") or None,
+            "family_name": row.get("Contact.LastName") or None,
+            "applied_time": eastern_to_aware(applied) if applied else None,
+        }
         return TaggedContact.model_validate(data, context=LENIENT)
-    except ValidationError as exc:
+    except (ValidationError, ValueError, TypeError) as exc:
         raise invalid(operation, f"tagged contact does not fit the model: {exc}") from None
+
+
+def data_type_number(operation: str, value: Any) -> int:
+    """A ``DataFormField.DataType`` as its number; anything else is a misfit answer."""
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        raise invalid(operation, f"DataFormField.DataType is not a number: {value!r}") from None
 
 
 def contact_query(where: ContactFilter) -> dict[str, str]:

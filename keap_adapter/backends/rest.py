@@ -185,8 +185,9 @@ class RestBackend(RestSurroundings, Backend):
 
     def _read_contact(self, call: Call, data: Any) -> Flow[Contact]:
         names: dict[str, str] = {}
-        if data.get("custom_fields"):
-            seen = {str(cf.get("id")) for cf in data["custom_fields"] if isinstance(cf, dict)}
+        custom = data.get("custom_fields") if isinstance(data, dict) else None
+        if custom and isinstance(custom, list):  # any other shape fails in _parse, typed
+            seen = {str(cf.get("id")) for cf in custom if isinstance(cf, dict)}
             ids = yield from self._custom_field_ids(call.operation, unless_known=seen)
             names = {v: k for k, v in ids.items()}
         return self._parse(call, data, wire.contact_from_json, names, self._custom_types)

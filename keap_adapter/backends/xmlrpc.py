@@ -135,7 +135,8 @@ class XmlRpcBackend(XmlRpcSurroundings, Backend):
             rows = [r for r in found if _CUSTOM_FIELD_NAME.match(str(r.get("Name", "")))]
             self._custom_fields = tuple(f"_{r['Name']}" for r in rows)
             self._custom_types = {
-                r["Name"]: DATA_TYPES.get(int(r.get("DataType") or 0), "") for r in rows
+                r["Name"]: DATA_TYPES.get(ops.data_type_number(operation, r.get("DataType")), "")
+                for r in rows
             }
         return [*CONTACT_FIELDS, *self._custom_fields]
 

@@ -524,12 +524,7 @@ def answering(
 
 # Raw exceptions the fuzzing found, each a library defect with a strict-xfail repro in
 # test_known_raw_exception: (name, exception class, keap_adapter function it surfaces in).
-KNOWN_RAW: tuple[tuple[str, tuple[type[BaseException], ...], str], ...] = (
-    ("rest-read-contact", (AttributeError, TypeError), "_read_contact"),
-    ("xmlrpc-data-type", (ValueError, TypeError), "_contact_fields"),
-    ("xmlrpc-data-type", (ValueError, TypeError), "field_from_row"),
-    ("xmlrpc-tagged-date", (ValueError, TypeError), "tagged_contact"),
-)
+KNOWN_RAW: tuple[tuple[str, tuple[type[BaseException], ...], str], ...] = ()
 
 
 def known_raw(error: BaseException) -> str | None:
@@ -621,67 +616,43 @@ REPROS = [
     pytest.param(
         "rest", "contacts.get", b"not gzip", 200, "gzip",
         id="decoding-corrupt-gzip",
-            ),
+    ),
     pytest.param(
         "xmlrpc", "contacts.get", b"x", 200, "br",
         id="decoding-unasked-encoding",
-            ),
+    ),
     pytest.param(
         "rest", "contacts.get", b'{"id": "7", "company": 5}', 200, None,
         id="rest-parse-attribute",
-            ),
+    ),
     pytest.param(
         "rest", "contacts.list", b'{"contacts": [5]}', 200, None,
         id="rest-read-contact-item",
-        marks=pytest.mark.xfail(strict=True, reason=(
-            "a contacts page whose items are not objects raises a raw AttributeError "
-            "(expected ResponseValidationError). At fault: backends/rest.py "
-            "RestBackend._read_contact calls data.get() before (outside) _parse")),
     ),
     pytest.param(
         "rest", "contacts.get", b'{"id": "7", "custom_fields": 5}', 200, None,
         id="rest-read-contact-custom-fields",
-        marks=pytest.mark.xfail(strict=True, reason=(
-            "a contact whose custom_fields is not a list raises a raw TypeError ('int' "
-            "object is not iterable; expected ResponseValidationError). At fault: "
-            "backends/rest.py RestBackend._read_contact iterates custom_fields outside _parse")),
     ),
     pytest.param(
         "rest", "contacts.get", b"[" * 100_000 + b"]" * 100_000, 500, None,
         id="rest-error-recursion",
-            ),
+    ),
     pytest.param(
         "xmlrpc", "contacts.get", _xml_rows({"Id": 1, "Name": "Fav", "DataType": "abc"}), 200,
         None, id="xmlrpc-data-type-contact-read",
-        marks=pytest.mark.xfail(strict=True, reason=(
-            "a DataFormField row whose DataType is not a number raises a raw ValueError from "
-            "every contact read (expected ResponseValidationError). At fault: "
-            "backends/xmlrpc.py XmlRpcBackend._contact_fields int(r.get('DataType'))")),
     ),
     pytest.param(
         "xmlrpc", "contacts.custom_fields.list",
         _xml_rows({"Id": 1, "Name": "Fav", "DataType": "abc"}), 200, None,
         id="xmlrpc-data-type-field-list",
-        marks=pytest.mark.xfail(strict=True, reason=(
-            "custom_fields.list: a DataType that is not a number raises a raw ValueError "
-            "(expected ResponseValidationError). At fault: backends/_xmlrpc_more.py "
-            "field_from_row int(row.get('DataType')) outside ops.validated")),
     ),
     pytest.param(
         "xmlrpc", "contacts.find_by_email", _xml_rows({"Id": 1, "Name": "F", "DataType": [15]}),
         200, None, id="xmlrpc-data-type-not-a-scalar",
-        marks=pytest.mark.xfail(strict=True, reason=(
-            "a DataFormField row whose DataType is an array (or struct) raises a raw TypeError "
-            "from int() (expected ResponseValidationError). At fault: backends/xmlrpc.py "
-            "XmlRpcBackend._contact_fields, as above")),
     ),
     pytest.param(
         "xmlrpc", "tags.contacts", _xml_rows({"ContactId": 7, "DateCreated": "garbage"}), 200,
         None, id="xmlrpc-tagged-date",
-        marks=pytest.mark.xfail(strict=True, reason=(
-            "tags.contacts: a ContactGroupAssign row whose DateCreated is not a date raises a "
-            "raw ValueError from strptime (expected ResponseValidationError). At fault: "
-            "backends/_xmlrpc_ops.py tagged_contact calls eastern_to_aware outside its try")),
     ),
 ]  # fmt: skip
 
