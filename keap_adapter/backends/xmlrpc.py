@@ -68,6 +68,9 @@ class XmlRpcBackend(XmlRpcSurroundings, Backend):
         self._key = key_param
         self._page_size = ops.check_limit(page_size)
         self._custom_fields: tuple[str, ...] | None = None
+        # Set when the field list was refused: contact reads go on with the standard
+        # fields, but a caller asking for the names is told why there are none.
+        self._fields_refused: PermissionDeniedError | None = None
         self._custom_types: dict[str, str] = {}  # field name -> REST field type (dates)
 
     def error_for(self, call: Call, response: httpx.Response) -> APIError | None:
@@ -126,12 +129,14 @@ class XmlRpcBackend(XmlRpcSurroundings, Backend):
 
     def _contact_fields(self, operation: str) -> Flow[list[str]]:
         if self._custom_fields is None:
+            self._fields_refused = None
             try:
                 found = yield from self._query(
                     operation, "DataFormField", {"FormId": -1}, _FORM_FIELDS, limit=1000, page=0
                 )
-            except PermissionDeniedError:
+            except PermissionDeniedError as refused:
                 found = []  # a key without metadata access still reads the standard fields
+                self._fields_refused = refused
             rows = [r for r in found if _CUSTOM_FIELD_NAME.match(str(r.get("Name", "")))]
             self._custom_fields = tuple(f"_{r['Name']}" for r in rows)
             self._custom_types = {
@@ -154,6 +159,15 @@ class XmlRpcBackend(XmlRpcSurroundings, Backend):
     def custom_field_names(self) -> Flow[list[str]]:
         """From ``DataFormField`` (read once per backend, then cached)."""
         fields = yield from self._contact_fields("contacts.custom_field_names")
+        if self._fields_refused is not None and not self._custom_fields:
+            raise PermissionDeniedError(
+                f"the custom field list was refused: {self._fields_refused.message}",
+                operation="contacts.custom_field_names",
+                backend=self.name,
+                status_code=self._fields_refused.status_code,
+                fault_code=self._fields_refused.fault_code,
+                fault_tag=self._fields_refused.fault_tag,
+            )
         return sorted(f[1:] for f in fields if f.startswith("_"))
 
     def _load_contact(self, operation: str, contact_id: int) -> Flow[Contact]:

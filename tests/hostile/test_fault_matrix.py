@@ -52,14 +52,6 @@ DELETE_AFTER_LOSS = (
     "_rest_more.py delete_tag_category; backends/xmlrpc.py XmlRpcBackend.delete_contact/"
     "delete_tag, _xmlrpc_more.py delete_tag_category) with _client.KeapClient._send's retry"
 )
-FIELD_NAMES_HIDE_DENIAL = (
-    "XML-RPC contacts.custom_field_names() returns [] when the DataFormField query is refused "
-    "(HTTP 403, [NoTableAccess], [NoFieldAccess], [NoAccess]), where REST raises "
-    "PermissionDeniedError for the same refusal. Expected: PermissionDeniedError; actual: []. "
-    "At fault: backends/xmlrpc.py XmlRpcBackend._contact_fields swallows "
-    "PermissionDeniedError (right for contact reads, wrong for custom_field_names) and "
-    "caches the empty list for the client's lifetime"
-)
 DEFECTS: dict[tuple[str, str, str], str] = {
     **{
         (backend, op, fault): DELETE_AFTER_LOSS
@@ -67,15 +59,10 @@ DEFECTS: dict[tuple[str, str, str], str] = {
         for op in ("contacts.delete", "tags.delete", "tags.categories.delete")
         for fault in ("504>", "rst>", "rto", "drip", "cut", "gzip")
     },
-    **{
-        ("xmlrpc", "contacts.custom_field_names", fault): FIELD_NAMES_HIDE_DENIAL
-        for fault in ("403", "NoTbl", "NoFld", "NoAcc")
-    },
 }
 # What a correct library may answer in those cells (the rule alone would accept the bug).
 _CORRECT_FOR = {
     DELETE_AFTER_LOSS: ("ok*", "T"),
-    FIELD_NAMES_HIDE_DENIAL: ("P",),
 }
 CORRECT: dict[tuple[str, str, str], tuple[str, ...]] = {
     k: _CORRECT_FOR[v] for k, v in DEFECTS.items() if v in _CORRECT_FOR
