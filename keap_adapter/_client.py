@@ -36,6 +36,7 @@ from ._deadline import with_deadlines
 from ._exceptions import (
     ConfigurationError,
     KeapError,
+    NotFoundError,
     QuotaExhaustedError,
     RateLimitError,
     ResponseTooLargeError,
@@ -292,6 +293,24 @@ def _scrubbed(response: httpx.Response, key: str) -> httpx.Response:
     )
 
 
+# Deletes: a retry that finds nothing to delete after an attempt whose answer was lost.
+_DELETES = frozenset({"contacts.delete", "tags.delete", "tags.categories.delete"})
+
+
+def _raise_if_gone(error: KeapError, call: Call) -> None:
+    """A delete retried after a lost answer that finds nothing to delete most likely deleted
+    it the first time: say the outcome is unknown (``TransportError``, not retried), not
+    ``NotFoundError`` (which would claim the record never existed)."""
+    if not (isinstance(error, NotFoundError) and call.operation in _DELETES):
+        return
+    raise TransportError(
+        "an earlier attempt's answer was lost and the retry found nothing to delete: "
+        "the delete most likely took effect (outcome unknown)",
+        operation=error.operation,
+        backend=error.backend,
+    ) from None
+
+
 def _headers_of(response: httpx.Response | None) -> list[tuple[str, str]] | None:
     return None if response is None else response.headers.multi_items()
 
@@ -392,6 +411,7 @@ class KeapClient(_BaseClient):
 
     def _send(self, call: Call) -> httpx.Response:
         call.request.headers.update(self._sent_headers)
+        uncertain = False  # an earlier attempt may have taken effect (its answer was lost)
         for attempt in itertools.count():
             slot = self._pace(call)
             started, response, exc = time.perf_counter(), None, None
@@ -404,11 +424,14 @@ class KeapClient(_BaseClient):
             outcome = self._outcome(call, response, exc, started)
             if not isinstance(outcome, KeapError):
                 return outcome
+            if uncertain:
+                _raise_if_gone(outcome, call)
             delay = self._policy.delay(
                 outcome, attempt=attempt, idempotent=call.idempotent, sent=_sent(exc)
             )
             if delay is None:
                 raise outcome
+            uncertain = uncertain or not isinstance(outcome, RateLimitError)
             self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -546,6 +569,7 @@ class AsyncKeapClient(_BaseClient):
 
     async def _send(self, call: Call) -> httpx.Response:
         call.request.headers.update(self._sent_headers)
+        uncertain = False  # an earlier attempt may have taken effect (its answer was lost)
         for attempt in itertools.count():
             slot = await self._pace(call)
             started, response, exc = time.perf_counter(), None, None
@@ -558,11 +582,14 @@ class AsyncKeapClient(_BaseClient):
             outcome = self._outcome(call, response, exc, started)
             if not isinstance(outcome, KeapError):
                 return outcome
+            if uncertain:
+                _raise_if_gone(outcome, call)
             delay = self._policy.delay(
                 outcome, attempt=attempt, idempotent=call.idempotent, sent=_sent(exc)
             )
             if delay is None:
                 raise outcome
+            uncertain = uncertain or not isinstance(outcome, RateLimitError)
             await self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
