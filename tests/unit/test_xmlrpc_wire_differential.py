@@ -19,37 +19,9 @@ from hypothesis import strategies as st
 from bench._reader import query_answer
 from keap_adapter.backends import _xmlrpc_wire as wire
 from keap_adapter.backends._xmlrpc_wire import XmlRpcFault, XmlRpcParseError, loads_response
+from tests.unit.test_xmlrpc_reader import ours, shape, stdlib
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def shape(value: Any) -> Any:
-    """``value`` with every type spelled out: ``1 == 1.0 == True`` must not hide a difference."""
-    if isinstance(value, dict):
-        return {key: shape(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [shape(item) for item in value]
-    if isinstance(value, float):
-        return ("float", value.hex())  # tells -0.0 from 0.0
-    return (type(value).__name__, value)
-
-
-def ours(body: bytes) -> Any:
-    try:
-        return ("value", shape(loads_response(body)))
-    except XmlRpcFault as fault:
-        return ("fault", fault.code, fault.string)
-    except XmlRpcParseError:
-        return ("unreadable",)
-
-
-def stdlib(body: bytes) -> Any:
-    try:
-        return ("value", shape(xmlrpc.client.loads(body, use_builtin_types=True)[0][0]))
-    except xmlrpc.client.Fault as fault:
-        return ("fault", fault.faultCode, fault.faultString)
-    except Exception:  # ExpatError, ValueError, TypeError...: all "unreadable" here
-        return ("unreadable",)
 
 
 def tree(body: bytes) -> Any:
