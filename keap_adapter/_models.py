@@ -370,10 +370,19 @@ class Contact(_Response):
 
 
 class UpsertResult(_Response):
-    """What ``contacts.upsert`` did: the contact, and whether it was newly created."""
+    """What ``contacts.upsert`` did: the contact, and whether it was newly created.
+
+    ``certain`` says whether ``created`` can be relied on when other processes upsert the
+    same email at the same time. REST carries Keap's own word (201 or 200), so it is always
+    ``True``. XML-RPC's ``addWithDupCheck`` answers only an id: a contact that the lookup
+    before it did not find may have been made by another process in between, so such a
+    ``created=True`` comes with ``certain=False``. Within one client, upserts of one email
+    are serialised, so exactly one of them reports ``created``.
+    """
 
     contact: Contact
     created: bool
+    certain: bool = True
 
 
 # Tag models live in their own module; re-exported here, where the rest of the package looks.

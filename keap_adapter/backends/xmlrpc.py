@@ -245,8 +245,9 @@ class XmlRpcBackend(XmlRpcSurroundings, Backend):
         """``ContactService.addWithDupCheck``, reporting honestly whether it created.
 
         Keap answers only an id, so the contacts already holding the email are looked up
-        first: the contact was ``created`` unless the answered id is one of them. Race: a
-        matching contact made by someone else between the two calls reads as created.
+        first: the contact was ``created`` unless the answered id is one of them. Another
+        process may have made it between the two calls, so ``created`` is then not
+        ``certain``.
         Needs an EMAIL1 (every dup-check mode matches on it): ``ValueError`` otherwise.
         """
         op = "contacts.upsert"
@@ -262,7 +263,8 @@ class XmlRpcBackend(XmlRpcSurroundings, Backend):
         )
         contact_id = ops.expect(op, answer, int)
         loaded = yield from self._load_contact(op, contact_id)
-        return UpsertResult(contact=loaded, created=contact_id not in existing)
+        created = contact_id not in existing
+        return UpsertResult(contact=loaded, created=created, certain=not created)
 
     def contact_tags(self, contact_id: int) -> Flow[list[Tag]]:
         """Rows of ``ContactGroupAssign`` (all pages), each tag then loaded for its details.
