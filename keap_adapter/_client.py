@@ -34,6 +34,7 @@ from ._config import (
 from ._deadline import attempt as deadline_for_thread
 from ._deadline import with_deadlines
 from ._exceptions import (
+    AuthenticationError,
     ConfigurationError,
     KeapError,
     NotFoundError,
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ._operations import Listing, Op
+    from .auth import OAuth2
 
 T = TypeVar("T")
 Item = TypeVar("Item")
@@ -116,6 +118,7 @@ class _EnvOptions(TypedDict, total=False):
     retry_policy: RetryPolicy | None
     limits: Limits | None
     limiter: BaseLimiter | None
+    auth: OAuth2 | None
     transport: Any
     sleep: Any
 
@@ -123,7 +126,9 @@ class _EnvOptions(TypedDict, total=False):
 def _settings(
     backend: BackendName, api_key: str | None, settings: Settings | None, **options: Any
 ) -> Settings:
-    return settings or Settings(backend=backend, api_key=api_key or "", **options)
+    if settings is not None:
+        return settings
+    return Settings(backend=backend, api_key=api_key or "", **options)
 
 
 class _BaseClient:
@@ -179,9 +184,23 @@ class _BaseClient:
     def _headers(self) -> dict[str, str]:
         agent = f"keap-adapter/{__version__} ({self.backend})"
         common = {"User-Agent": agent, "Accept-Encoding": _body.ACCEPT_ENCODING}
-        if self._settings.key_in_body:
-            return common
+        if self._settings.key_in_body or self._settings.auth is not None:
+            return common  # OAuth2's Bearer header is set per attempt (tokens rotate)
         return {**common, "X-Keap-API-Key": self._settings.api_key}
+
+    def _secrets(self) -> tuple[str, ...]:
+        """What no error or log line may show: the key, or OAuth2's secret and tokens."""
+        auth = self._settings.auth
+        return auth.secrets() if auth is not None else (self._settings.api_key,)
+
+    def _bearer(self, call: Call, token: str) -> str:
+        call.request.headers["Authorization"] = f"Bearer {token}"
+        return token
+
+    def _auth_failed(self, error: KeapError, call: Call) -> KeapError:
+        """An OAuth2 refresh's error, naming the operation that needed the token."""
+        error.redact(*self._secrets())
+        return _located(error, call, self.backend)
 
     def _outcome(
         self, call: Call, response: httpx.Response | None, exc: Exception | None, started: float
@@ -193,14 +212,11 @@ class _BaseClient:
                 f"{type(exc).__name__}: {exc}", operation=call.operation, backend=self.backend
             )
         else:
-            result = (
-                self._backend.error_for(call, _scrubbed(response, self._settings.api_key))
-                or response
-            )
+            result = self._backend.error_for(call, _scrubbed(response, self._secrets())) or response
             if isinstance(result, RateLimitError):
                 result = _spent_quota(result, response) or result
         if isinstance(result, KeapError):
-            result.redact(self._settings.api_key)
+            result.redact(*self._secrets())
         logger.debug(
             "%s backend=%s %s %s -> %s in %.1f ms%s",
             call.operation,
@@ -272,12 +288,13 @@ def _located(error: KeapError, call: Call, backend: str) -> KeapError:
     return error
 
 
-def _scrubbed(response: httpx.Response, key: str) -> httpx.Response:
-    """An error answer with the key gone from its body before a backend quotes and cuts it
-    (a cut could leave a piece of the key too short to recognise afterwards)."""
-    if response.status_code < 300 or not key:
+def _scrubbed(response: httpx.Response, secrets: tuple[str, ...]) -> httpx.Response:
+    """An error answer with the secrets gone from its body before a backend quotes and cuts
+    it (a cut could leave a piece of a secret too short to recognise afterwards)."""
+    secrets = tuple(s for s in secrets if s)
+    if response.status_code < 300 or not secrets:
         return response  # faults are quoted whole, and KeapError.redact covers them
-    content = redact_bytes(response.content, [key])
+    content = redact_bytes(response.content, list(secrets))
     if content is response.content:
         return response
     return httpx.Response(
@@ -360,6 +377,7 @@ class KeapClient(_BaseClient):
         retry_policy: RetryPolicy | None = None,
         limits: Limits | None = DOCUMENTED,
         limiter: BaseLimiter | None = None,
+        auth: OAuth2 | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         settings: Settings | None = None,
@@ -377,6 +395,7 @@ class KeapClient(_BaseClient):
                 page_size=page_size,
                 call_deadline=call_deadline,
                 max_response_size=max_response_size,
+                auth=auth,
             ),
             retry_policy,
             limits,
@@ -406,12 +425,13 @@ class KeapClient(_BaseClient):
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
         except KeapError as error:  # raised by the flow itself: it may quote the answer
-            error.redact(self._settings.api_key)
+            error.redact(*self._secrets())
             raise
 
     def _send(self, call: Call) -> httpx.Response:
         call.request.headers.update(self._sent_headers)
         uncertain = False  # an earlier attempt may have taken effect (its answer was lost)
+        bearer, refused = self._token(call), False
         for attempt in itertools.count():
             slot = self._pace(call)
             started, response, exc = time.perf_counter(), None, None
@@ -424,6 +444,9 @@ class KeapClient(_BaseClient):
             outcome = self._outcome(call, response, exc, started)
             if not isinstance(outcome, KeapError):
                 return outcome
+            if bearer and not refused and isinstance(outcome, AuthenticationError):
+                bearer, refused = self._refused(call, bearer), True  # refresh, once
+                continue
             if uncertain:
                 _raise_if_gone(outcome, call)
             delay = self._policy.delay(
@@ -433,7 +456,26 @@ class KeapClient(_BaseClient):
                 raise outcome
             uncertain = uncertain or not isinstance(outcome, RateLimitError)
             self._sleep(delay)
+            bearer = bearer and self._token(call)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _token(self, call: Call) -> str:
+        """OAuth2: a usable access token on the request (refreshed if due); else ``""``."""
+        auth = self._settings.auth
+        if auth is None:
+            return ""
+        try:
+            return self._bearer(call, auth.access_token())
+        except KeapError as error:
+            raise self._auth_failed(error, call) from None
+
+    def _refused(self, call: Call, bearer: str) -> str:
+        """Keap answered 401 to ``bearer``: refresh (single-flight) and put the new token on."""
+        assert self._settings.auth is not None
+        try:
+            return self._bearer(call, self._settings.auth.refused(bearer))
+        except KeapError as error:
+            raise self._auth_failed(error, call) from None
 
     def _fetch(self, call: Call) -> httpx.Response:
         """One attempt: send, then read the answer within the size cap and the deadline."""
@@ -522,6 +564,7 @@ class AsyncKeapClient(_BaseClient):
         retry_policy: RetryPolicy | None = None,
         limits: Limits | None = DOCUMENTED,
         limiter: BaseLimiter | None = None,
+        auth: OAuth2 | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         settings: Settings | None = None,
@@ -539,6 +582,7 @@ class AsyncKeapClient(_BaseClient):
                 page_size=page_size,
                 call_deadline=call_deadline,
                 max_response_size=max_response_size,
+                auth=auth,
             ),
             retry_policy,
             limits,
@@ -564,12 +608,13 @@ class AsyncKeapClient(_BaseClient):
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
         except KeapError as error:  # raised by the flow itself: it may quote the answer
-            error.redact(self._settings.api_key)
+            error.redact(*self._secrets())
             raise
 
     async def _send(self, call: Call) -> httpx.Response:
         call.request.headers.update(self._sent_headers)
         uncertain = False  # an earlier attempt may have taken effect (its answer was lost)
+        bearer, refused = await self._token(call), False
         for attempt in itertools.count():
             slot = await self._pace(call)
             started, response, exc = time.perf_counter(), None, None
@@ -582,6 +627,9 @@ class AsyncKeapClient(_BaseClient):
             outcome = self._outcome(call, response, exc, started)
             if not isinstance(outcome, KeapError):
                 return outcome
+            if bearer and not refused and isinstance(outcome, AuthenticationError):
+                bearer, refused = await self._refused(call, bearer), True  # refresh, once
+                continue
             if uncertain:
                 _raise_if_gone(outcome, call)
             delay = self._policy.delay(
@@ -591,7 +639,26 @@ class AsyncKeapClient(_BaseClient):
                 raise outcome
             uncertain = uncertain or not isinstance(outcome, RateLimitError)
             await self._sleep(delay)
+            bearer = bearer and await self._token(call)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _token(self, call: Call) -> str:
+        """OAuth2: a usable access token on the request (refreshed if due); else ``""``."""
+        auth = self._settings.auth
+        if auth is None:
+            return ""
+        try:
+            return self._bearer(call, await auth.aaccess_token())
+        except KeapError as error:
+            raise self._auth_failed(error, call) from None
+
+    async def _refused(self, call: Call, bearer: str) -> str:
+        """Keap answered 401 to ``bearer``: refresh (single-flight) and put the new token on."""
+        assert self._settings.auth is not None
+        try:
+            return self._bearer(call, await self._settings.auth.arefused(bearer))
+        except KeapError as error:
+            raise self._auth_failed(error, call) from None
 
     async def _fetch(self, call: Call) -> httpx.Response:
         """One attempt: send, then read the answer within the size cap and the deadline."""

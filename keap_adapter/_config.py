@@ -7,11 +7,14 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import httpx
 
 from ._exceptions import ConfigurationError
+
+if TYPE_CHECKING:
+    from .auth import OAuth2
 
 BackendName = Literal["rest", "xmlrpc"]
 BACKENDS: tuple[BackendName, ...] = ("rest", "xmlrpc")
@@ -27,7 +30,8 @@ MAX_RESPONSE_SIZE = 16 * 1024 * 1024
 
 @dataclass(frozen=True)
 class Settings:
-    """Validated client settings. ``api_key`` is hidden from ``repr``."""
+    """Validated client settings. ``api_key`` is hidden from ``repr``; ``auth`` (OAuth2)
+    replaces it."""
 
     backend: BackendName
     api_key: str = field(repr=False)
@@ -39,11 +43,15 @@ class Settings:
     page_size: int = 1000
     call_deadline: float | None = None
     max_response_size: int = MAX_RESPONSE_SIZE
+    auth: OAuth2 | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
             raise ConfigurationError(f"backend must be one of {BACKENDS}, not {self.backend!r}")
-        check_api_key(self.api_key)
+        if self.auth is None:
+            check_api_key(self.api_key)
+        elif self.api_key:
+            raise ConfigurationError("give an api_key or auth=, not both")
         check_url(self.base_url, "base_url")
         if self.xmlrpc_url is not None:
             check_url(self.xmlrpc_url, "xmlrpc_url")
@@ -80,23 +88,31 @@ class Settings:
 
         REST always sends the header, whatever ``xmlrpc_url`` says.
         """
-        return self.backend == "xmlrpc" and self.xmlrpc_url is not None
+        return self.backend == "xmlrpc" and self.xmlrpc_url is not None and self.auth is None
 
 
 def check_api_key(key: object) -> None:
-    """Refuse a key that cannot travel in an HTTP header, without ever printing it.
+    """Refuse a key that cannot travel in an HTTP header, without ever printing it."""
+    check_header_value(key, "the API key")
+
+
+def check_header_value(value: object, what: str) -> None:
+    """Refuse a secret (``what``: "the API key", "the access token"...) that cannot travel
+    in an HTTP header, without ever printing it.
 
     A header value is visible ASCII (RFC 9110 section 5.5: ``field-vchar``; httpx encodes
     header strings as ASCII, and h11 refuses control characters); white space around or
-    inside a key is a copy-and-paste accident, never part of a Keap key. So a key is any
+    inside a key is a copy-and-paste accident, never part of a Keap key. So a secret is any
     run of printable ASCII without white space (``!`` to ``~``, ``&<>"`` included). The
-    error names the kind of character and its position, never the key nor the character.
+    error names the kind of character and its position, never the secret nor the character.
     """
-    if not isinstance(key, str):
-        raise ConfigurationError(f"the API key must be a str, not {type(key).__name__}")
-    if not key:
-        raise ConfigurationError("an API key is required (a Keap PAT or Service Account Key)")
-    for position, char in enumerate(key, start=1):
+    if not isinstance(value, str):
+        raise ConfigurationError(f"{what} must be a str, not {type(value).__name__}")
+    if not value:
+        if what == "the API key":
+            raise ConfigurationError("an API key is required (a Keap PAT or Service Account Key)")
+        raise ConfigurationError(f"{what} is empty")
+    for position, char in enumerate(value, start=1):
         if "!" <= char <= "~":
             continue
         kind = (
@@ -107,7 +123,7 @@ def check_api_key(key: object) -> None:
             else "a non-ASCII character"
         )
         raise ConfigurationError(
-            f"the API key contains {kind} (character {position}), which an HTTP header "
+            f"{what} contains {kind} (character {position}), which an HTTP header "
             "cannot carry; check how it was copied"
         )
 
@@ -163,10 +179,15 @@ def is_loopback(host: str) -> bool:
 
 def settings_from_env(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
     """Settings from ``KEAP_API_KEY``, ``KEAP_BACKEND`` (default ``rest``), ``KEAP_BASE_URL``
-    and ``KEAP_XMLRPC_URL``; keyword ``overrides`` win."""
+    and ``KEAP_XMLRPC_URL``; keyword ``overrides`` win. Without a key, ``KEAP_CLIENT_ID``
+    selects OAuth2 (:meth:`keap_adapter.auth.OAuth2.from_env`)."""
     env = os.environ if env is None else env
-    if not env.get("KEAP_API_KEY") and "api_key" not in overrides:
-        raise ConfigurationError("KEAP_API_KEY is not set")
+    if not env.get("KEAP_API_KEY") and not {"api_key", "auth"} & overrides.keys():
+        if not env.get("KEAP_CLIENT_ID"):
+            raise ConfigurationError("KEAP_API_KEY is not set (nor KEAP_CLIENT_ID, for OAuth2)")
+        from .auth import OAuth2  # noqa: PLC0415 - only OAuth2 users pay for it
+
+        overrides = {**overrides, "auth": OAuth2.from_env(env)}
     values: dict[str, object] = {
         "backend": env.get("KEAP_BACKEND", "rest"),
         "api_key": env.get("KEAP_API_KEY", ""),

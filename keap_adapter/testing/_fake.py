@@ -19,6 +19,7 @@ import httpx
 
 from ..pacing import Limits
 from . import _fake_rest, _fake_xmlrpc
+from ._fake_oauth import AUTHORIZE_PATH, TOKEN_PATH, FakeOAuth
 from ._fake_quota import Gateway
 from ._fake_store import Store
 from ._serve import (
@@ -81,6 +82,7 @@ class FakeKeap:
         self.transport = httpx.MockTransport(self.handle)
         self._lock = threading.RLock()
         self.gateway = Gateway(limits, self._clock)
+        self.oauth = FakeOAuth(self._clock)
         self._request_ids = itertools.count(1)
 
     def _clock(self) -> datetime:
@@ -160,6 +162,8 @@ class FakeKeap:
 
     def _respond(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
+        if path.endswith((TOKEN_PATH, AUTHORIZE_PATH)):
+            return self.oauth.handle(request)
         if "/rest/v2/" in path:
             failure = self._take_failure(path, None)
             if failure is not None:
@@ -180,8 +184,7 @@ class FakeKeap:
             if failure.fault is not None:
                 return _fake_xmlrpc.fault_response(failure)
             return _fake_rest.failure_response(failure)
-        header_key = request.headers.get("X-Keap-API-Key")
-        header_ok = header_key is not None and _same_secret(header_key, self.api_key)
+        header_ok = self._rest_authenticated(request)  # XML-RPC takes the same headers
         return _fake_xmlrpc.handle(self.store, call, self.api_key, header_ok=header_ok)
 
     def _take_failure(self, url_path: str, method_name: str | None) -> Failure | None:
@@ -197,6 +200,8 @@ class FakeKeap:
         auth = request.headers.get("Authorization", "")
         if given is None and auth.startswith("Bearer "):
             given = auth[len("Bearer ") :]
+            if self.oauth.accepts(given):  # an OAuth2 access token (Keap's REST and XML-RPC)
+                return True
         return given is not None and _same_secret(given, self.api_key)
 
 

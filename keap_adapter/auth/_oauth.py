@@ -1,0 +1,256 @@
+"""``OAuth2``: Keap's OAuth2 for an app that must never be babysat.
+
+Access tokens live 24 hours and refresh tokens 45 days; every refresh returns a new refresh
+token and kills the old one at once (Keap's OAuth2 guide; Keap staff on
+community.keap.com, "How to get access token"). So this class:
+
+- refreshes lazily: shortly before ``expires_at``, or once after a 401;
+- rolls the refresh token over when it is older than 30 days, so an app used once a month
+  never meets the 45-day expiry (the age Keap staff suggest);
+- refreshes single-flight: an in-process lock for threads and tasks, the store's lock for
+  processes, and a fresh read of the store under it, so whoever comes second uses the
+  tokens the first one saved instead of spending the dead refresh token;
+- saves the new tokens before using them, so a crash after a refresh cannot lose them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+
+import httpx
+
+from .. import _body
+from .._config import check_url
+from .._deadline import attempt as deadline_for_thread
+from .._deadline import with_deadlines
+from .._exceptions import AuthenticationError, ConfigurationError, KeapError, TransportError
+from . import _protocol
+from ._stores import FileTokenStore, TokenStore
+from ._tokens import Tokens, utc_now
+
+__all__ = ["OAuth2"]
+
+REFRESH_MARGIN = timedelta(minutes=5)
+ROLLOVER_AFTER = timedelta(days=30)
+_MAX_ANSWER = 64 * 1024  # a token answer is a few hundred bytes
+
+
+class OAuth2:
+    """An OAuth2 app's credentials and tokens: pass it as ``auth=`` to a client.
+
+    ``store`` keeps the tokens (:class:`FileTokenStore`, ``RedisTokenStore`` or your own
+    :class:`TokenStore`). ``clock`` returns an aware datetime (tests move it); ``transport``
+    sends the token requests (tests give the fake's). The client secret and the tokens never
+    appear in ``repr``, logs or errors.
+    """
+
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str,
+        *,
+        store: TokenStore,
+        token_url: str = _protocol.TOKEN_URL,
+        authorize_url: str = _protocol.AUTHORIZE_URL,
+        redirect_uri: str | None = None,
+        timeout: float = 30.0,
+        refresh_margin: timedelta = REFRESH_MARGIN,
+        rollover_after: timedelta = ROLLOVER_AFTER,
+        clock: Callable[[], datetime] = utc_now,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        _check_settings(client_id, client_secret, store, token_url, authorize_url)
+        self.client_id = client_id
+        self._secret = client_secret
+        self.store = store
+        self.token_url, self.authorize_url = token_url, authorize_url
+        self.redirect_uri = redirect_uri
+        self.timeout, self.clock = timeout, clock
+        self.refresh_margin, self.rollover_after = refresh_margin, rollover_after
+        self._http = httpx.Client(
+            transport=transport or with_deadlines(httpx.HTTPTransport()), timeout=timeout
+        )
+        self._lock = threading.Lock()
+        self._tokens: Tokens | None = None
+        self._seen: set[str] = set()  # every token this object held: redacted wherever shown
+
+    @classmethod
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, *, store: TokenStore | None = None
+    ) -> OAuth2:
+        """``KEAP_CLIENT_ID``, ``KEAP_CLIENT_SECRET``, ``KEAP_TOKEN_FILE`` (default
+        ``keap-tokens.json``), ``KEAP_TOKEN_URL`` and ``KEAP_REDIRECT_URI``."""
+        env = os.environ if env is None else env
+        missing = [n for n in ("KEAP_CLIENT_ID", "KEAP_CLIENT_SECRET") if not env.get(n)]
+        if missing:
+            raise ConfigurationError(f"{' and '.join(missing)} not set (OAuth2.from_env)")
+        return cls(
+            env["KEAP_CLIENT_ID"],
+            env["KEAP_CLIENT_SECRET"],
+            store=store or FileTokenStore(env.get("KEAP_TOKEN_FILE") or "keap-tokens.json"),
+            token_url=env.get("KEAP_TOKEN_URL") or _protocol.TOKEN_URL,
+            redirect_uri=env.get("KEAP_REDIRECT_URI") or None,
+        )
+
+    def __repr__(self) -> str:
+        return f"OAuth2(client_id={self.client_id!r}, store={self.store!r})"
+
+    # ------------------------------------------------------------------ the user's steps
+
+    def authorization_url(self, state: str | None = None) -> str:
+        """Where the user grants access; Keap then redirects to ``redirect_uri`` with a code."""
+        return _protocol.authorization_url(
+            self.authorize_url, self.client_id, self._redirect("authorize"), state
+        )
+
+    def exchange_code(self, code: str) -> Tokens:
+        """Trade the code from the redirect for tokens; they are saved, then returned."""
+        if not isinstance(code, str) or not code.strip():
+            raise ConfigurationError("the authorization code is empty")
+        request = _protocol.code_request(
+            self.token_url, self.client_id, self._secret, code.strip(), self._redirect("code")
+        )
+        with self._lock, self.store.lock():
+            tokens = self._ask(request, "oauth.exchange_code", code.strip())
+            self._keep(tokens)
+        return tokens
+
+    def refresh(self) -> Tokens:
+        """Refresh now, whatever the expiry (for a scheduler, or an app idle for weeks)."""
+        with self._lock, self.store.lock():
+            return self._refresh(self._stored("oauth.refresh"))
+
+    def tokens(self) -> Tokens | None:
+        """The tokens in the store (``None`` before the app is authorised); no refresh."""
+        return self.store.load()
+
+    # ------------------------------------------------------------------ for the clients
+
+    def access_token(self) -> str:
+        """A usable access token: refreshed first if it expires within ``refresh_margin``
+        or its refresh token is older than ``rollover_after``."""
+        held = self._tokens
+        if held is not None and self._fresh(held):
+            return held.access_token
+        with self._lock:
+            held = self._tokens
+            if held is not None and self._fresh(held):
+                return held.access_token
+            with self.store.lock():
+                stored = self._stored("oauth.refresh")
+                if self._fresh(stored):  # another process refreshed while we waited
+                    self._keep(stored)
+                    return stored.access_token
+                return self._refresh(stored).access_token
+
+    def refused(self, access_token: str) -> str:
+        """Keap answered 401 to ``access_token``: a token to retry with, refreshed unless
+        another thread or process already replaced the refused one."""
+        with self._lock, self.store.lock():
+            stored = self._stored("oauth.refresh")
+            if stored.access_token != access_token:
+                self._keep(stored)
+                return stored.access_token
+            return self._refresh(stored).access_token
+
+    async def aaccess_token(self) -> str:
+        """:meth:`access_token` for async clients (a refresh runs in a worker thread)."""
+        held = self._tokens
+        if held is not None and self._fresh(held):
+            return held.access_token
+        return await asyncio.to_thread(self.access_token)
+
+    async def arefused(self, access_token: str) -> str:
+        """:meth:`refused` for async clients."""
+        return await asyncio.to_thread(self.refused, access_token)
+
+    def secrets(self) -> tuple[str, ...]:
+        """What errors and logs must never show: the client secret and every token held."""
+        return (self._secret, *sorted(self._seen))
+
+    def close(self) -> None:
+        """Close the connection pool used for token requests."""
+        self._http.close()
+
+    # ------------------------------------------------------------------ inside
+
+    def _fresh(self, tokens: Tokens) -> bool:
+        now = self.clock()
+        return (
+            tokens.expires_at - now > self.refresh_margin
+            and now - tokens.issued_at < self.rollover_after
+        )
+
+    def _stored(self, operation: str) -> Tokens:
+        tokens = self.store.load()
+        if tokens is None:
+            raise AuthenticationError(
+                f"no tokens stored yet: {_protocol.REAUTHORISE}", operation=operation
+            )
+        self._seen.update((tokens.access_token, tokens.refresh_token))
+        return tokens
+
+    def _refresh(self, stored: Tokens) -> Tokens:
+        """Spend ``stored.refresh_token``; save what comes back before anyone uses it."""
+        request = _protocol.refresh_request(
+            self.token_url, self.client_id, self._secret, stored.refresh_token
+        )
+        tokens = self._ask(request, "oauth.refresh")
+        self._keep(tokens)
+        return tokens
+
+    def _keep(self, tokens: Tokens) -> None:
+        self._seen.update((tokens.access_token, tokens.refresh_token))
+        if tokens != self.store.load():
+            self.store.save(tokens)
+        self._tokens = tokens
+
+    def _ask(self, request: httpx.Request, operation: str, *also_secret: str) -> Tokens:
+        try:
+            answer = self._send(request, operation)
+            return _protocol.tokens_of(answer, operation, self.clock())
+        except KeapError as error:
+            error.redact(*self.secrets(), *also_secret)
+            raise
+
+    def _send(self, request: httpx.Request, operation: str) -> httpx.Response:
+        """One attempt, never retried: a lost answer may have spent the refresh token."""
+        end_in = 3 * self.timeout
+        try:
+            with deadline_for_thread(time.monotonic() + end_in):
+                streamed = self._http.send(request, stream=True)
+                try:
+                    reader = _body.Reader(streamed, _MAX_ANSWER, time.monotonic() + end_in, end_in)
+                    return _body.read(streamed, reader)
+                finally:
+                    streamed.close()
+        except (httpx.TransportError, httpx.DecodingError) as exc:
+            raise TransportError(
+                f"no answer from the token endpoint ({type(exc).__name__}); if the next "
+                f"call is refused, {_protocol.REAUTHORISE}",
+                operation=operation,
+            ) from None
+
+    def _redirect(self, step: str) -> str:
+        if not self.redirect_uri:
+            raise ConfigurationError(
+                f"redirect_uri is needed to {step} (set KEAP_REDIRECT_URI or pass it)"
+            )
+        return self.redirect_uri
+
+
+def _check_settings(
+    client_id: object, secret: object, store: object, token_url: str, authorize_url: str
+) -> None:
+    for name, value in (("client_id", client_id), ("client_secret", secret)):
+        if not isinstance(value, str) or not value:
+            raise ConfigurationError(f"OAuth2 needs a {name}")
+    if not isinstance(store, TokenStore):
+        raise ConfigurationError("store must have load(), save() and lock() (a TokenStore)")
+    check_url(token_url, "token_url")
+    check_url(authorize_url, "authorize_url")
