@@ -56,15 +56,15 @@ class FakeOAuth:
 
     clock: Callable[[], datetime]
     client_id: str = "fake-client-id"
-    client_secret: str = "fake-client-secret"  # noqa: S105 - the fake's own, not a real one
+    client_secret: str = field(default="fake-client-secret", repr=False)  # the fake's own
     redirect_uris: set[str] = field(default_factory=lambda: {"http://127.0.0.1:8765/callback"})
     refreshes: int = 0
     exchanges: int = 0
     refused: int = 0
-    token_requests: list[httpx.Request] = field(default_factory=list)
-    _codes: dict[str, tuple[str, datetime]] = field(default_factory=dict)
-    _access: dict[str, datetime] = field(default_factory=dict)
-    _refresh: dict[str, Grant] = field(default_factory=dict)
+    token_requests: list[httpx.Request] = field(default_factory=list, repr=False)
+    _codes: dict[str, tuple[str, datetime]] = field(default_factory=dict, repr=False)
+    _access: dict[str, datetime] = field(default_factory=dict, repr=False)
+    _refresh: dict[str, Grant] = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ for tests
 
