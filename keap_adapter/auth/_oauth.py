@@ -84,7 +84,8 @@ class OAuth2:
         cls, env: Mapping[str, str] | None = None, *, store: TokenStore | None = None
     ) -> OAuth2:
         """``KEAP_CLIENT_ID``, ``KEAP_CLIENT_SECRET``, ``KEAP_TOKEN_FILE`` (default
-        ``keap-tokens.json``), ``KEAP_TOKEN_URL`` and ``KEAP_REDIRECT_URI``."""
+        ``keap-tokens.json``), ``KEAP_TOKEN_URL``, ``KEAP_AUTHORIZE_URL`` and
+        ``KEAP_REDIRECT_URI``; the URLs default to Keap's."""
         env = os.environ if env is None else env
         missing = [n for n in ("KEAP_CLIENT_ID", "KEAP_CLIENT_SECRET") if not env.get(n)]
         if missing:
@@ -94,6 +95,7 @@ class OAuth2:
             env["KEAP_CLIENT_SECRET"],
             store=store or FileTokenStore(env.get("KEAP_TOKEN_FILE") or "keap-tokens.json"),
             token_url=env.get("KEAP_TOKEN_URL") or _protocol.TOKEN_URL,
+            authorize_url=env.get("KEAP_AUTHORIZE_URL") or _protocol.AUTHORIZE_URL,
             redirect_uri=env.get("KEAP_REDIRECT_URI") or None,
         )
 

@@ -219,8 +219,10 @@ def test_from_env_reads_the_documented_variables(tmp_path: Path) -> None:
         "KEAP_TOKEN_FILE": str(tmp_path / "env.json"),
         "KEAP_TOKEN_URL": "http://127.0.0.1:9/token",
         "KEAP_REDIRECT_URI": "https://example.com/cb",
+        "KEAP_AUTHORIZE_URL": "http://127.0.0.1:9/app/oauth/authorize",
     }
     oauth = OAuth2.from_env(env)
+    assert oauth.authorize_url == "http://127.0.0.1:9/app/oauth/authorize"
     assert oauth.client_id == "cid"
     assert oauth.token_url == "http://127.0.0.1:9/token"
     assert oauth.redirect_uri == "https://example.com/cb"
