@@ -19,7 +19,7 @@ import httpx
 
 from ..pacing import Limits
 from . import _fake_rest, _fake_xmlrpc
-from ._fake_oauth import AUTHORIZE_PATH, TOKEN_PATH, FakeOAuth
+from ._fake_oauth import AUTHORIZE_PATH, CALLBACK_PATH, TOKEN_PATH, FakeOAuth
 from ._fake_quota import Gateway
 from ._fake_store import Store
 from ._serve import (
@@ -162,7 +162,7 @@ class FakeKeap:
 
     def _respond(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
-        if path.endswith((TOKEN_PATH, AUTHORIZE_PATH)):
+        if path.endswith((TOKEN_PATH, AUTHORIZE_PATH, CALLBACK_PATH)):
             return self.oauth.handle(request)
         if "/rest/v2/" in path:
             failure = self._take_failure(path, None)

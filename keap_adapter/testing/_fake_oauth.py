@@ -36,6 +36,9 @@ REFRESH_LIFETIME = timedelta(days=45)
 CODE_LIFETIME = timedelta(minutes=10)
 TOKEN_PATH = "/token"  # noqa: S105 - a path, not a secret
 AUTHORIZE_PATH = "/app/oauth/authorize"
+# The fake's registered redirect URI lands here when the fake is served on port 8765: a page
+# that tells a person trying the flow by hand what to do with the address.
+CALLBACK_PATH = "/callback"
 
 
 @dataclass
@@ -99,9 +102,11 @@ class FakeOAuth:
     # ------------------------------------------------------------------ HTTP
 
     def handle(self, request: httpx.Request) -> httpx.Response:
-        """Answer ``POST /token`` or ``GET /app/oauth/authorize``."""
+        """Answer ``POST /token``, ``GET /app/oauth/authorize`` or ``GET /callback``."""
         if request.url.path.endswith(AUTHORIZE_PATH):
             return self._consent(request)
+        if request.url.path.endswith(CALLBACK_PATH):
+            return httpx.Response(200, text=_CALLBACK_PAGE)
         self.token_requests.append(request)
         response = self._token(request)
         if response.status_code != 200:
@@ -191,3 +196,7 @@ def _error(status: int, error: str, description: str | None = None) -> httpx.Res
 
 
 _JSON = {"Content-Type": "application/json", "Cache-Control": "no-store"}
+_CALLBACK_PAGE = (
+    "The fake Keap authorised the app. Copy this page's address (it holds the code) and "
+    "paste it where `keap-adapter oauth authorize` asks for it.\n"
+)
