@@ -27,20 +27,33 @@ and tools to move code off XML-RPC before it shuts down on 2026-12-31."""
 
 EPILOG = f"""\
 environment:
-  KEAP_API_KEY     the account's key (a Personal Access Token or Service Account Key);
-                   account commands, record and compare read it from here only, never
-                   from the command line, where it would land in shell history
-  KEAP_BACKEND     rest (the default) or xmlrpc; --backend overrides it
-  KEAP_BASE_URL    where Keap is (default https://api.infusionsoft.com/crm): REST is
-                   its /rest/v2 and XML-RPC its /xmlrpc/v1; plain http:// to loopback only
-  KEAP_XMLRPC_URL  a full legacy XML-RPC URL (an app host); the key then travels as the
-                   first XML-RPC parameter instead of a header
+  KEAP_API_KEY        the account's key (a Personal Access Token or Service Account
+                      Key); account commands, record and compare read it from here
+                      only, never from the command line, where it would land in shell
+                      history; without it, account commands use OAuth2 (see below)
+                      when KEAP_CLIENT_ID is set
+  KEAP_BACKEND        rest (the default) or xmlrpc; --backend overrides it
+  KEAP_BASE_URL       where Keap is (default https://api.infusionsoft.com/crm): REST is
+                      its /rest/v2 and XML-RPC its /xmlrpc/v1; plain http:// to loopback
+                      only
+  KEAP_XMLRPC_URL     a full legacy XML-RPC URL (an app host); the key then travels as
+                      the first XML-RPC parameter instead of a header
+  KEAP_CLIENT_ID      an OAuth2 app's client id (Keap's developer portal), for the oauth
+                      commands, and for account commands when KEAP_API_KEY is not set
+  KEAP_CLIENT_SECRET  that app's client secret: read from here only, never printed
+  KEAP_TOKEN_FILE     where the OAuth2 tokens are kept (mode 0600; default
+                      keap-tokens.json in the current folder); oauth status reads only
+                      this
+  KEAP_TOKEN_URL      Keap's token endpoint (default https://api.infusionsoft.com/token);
+                      plain http:// to loopback only
+  KEAP_REDIRECT_URI   the redirect URI registered for the app, for oauth authorize
+                      (--redirect-uri overrides it)
 
 exit status:
   {EXIT_OK}  done
   {EXIT_FAILED}  Keap refused or could not be reached (the error is on stderr), tags
-     apply/remove failed for a contact (the result is still printed), or compare
-     found a difference
+     apply/remove failed for a contact (the result is still printed), compare
+     found a difference, or oauth status found no usable tokens
   {EXIT_USAGE}  bad input or settings: one line per problem on stderr, nothing was sent
   {EXIT_CANNOT_LISTEN}  serve cannot listen on its port (in use, or not allowed),
      or the serve extra (waitress) is missing
@@ -64,6 +77,7 @@ def parser_for(handlers: Handlers) -> argparse.ArgumentParser:
         add(commands, handlers)
     _contact_commands(commands, handlers)
     _tag_commands(commands, handlers)
+    _oauth_commands(commands, handlers)
     return parser
 
 
@@ -245,3 +259,51 @@ def _tag_commands(commands: Any, handlers: Handlers) -> None:
         )
         sub.add_argument("tag_id", type=int, help="the tag's id")
         sub.add_argument("contact_ids", type=int, nargs="+", help="the contacts' ids")
+
+
+def _oauth_commands(commands: Any, handlers: Handlers) -> None:
+    verbs = _verbs(
+        commands,
+        "oauth",
+        "authorise an OAuth2 app (instead of KEAP_API_KEY) and keep its tokens fresh",
+    )
+    authorize = _command(
+        verbs,
+        "oauth authorize",
+        handlers,
+        "print the URL that grants access, read back the code, and store the tokens",
+    )
+    authorize.add_argument(
+        "--redirect-uri",
+        metavar="URI",
+        help="the redirect URI registered for the app; overrides KEAP_REDIRECT_URI",
+    )
+    authorize.add_argument(
+        "--state",
+        help="the state sent in the URL and expected back (default: a random one); "
+        "give it again with --code when the code comes from an earlier run",
+    )
+    authorize.add_argument(
+        "--code",
+        metavar="CODE_OR_URL",
+        help="the code, or the whole redirect URL, instead of reading it from stdin "
+        "(single use; it expires within minutes)",
+    )
+    refresh = _command(
+        verbs,
+        "oauth refresh",
+        handlers,
+        "refresh the tokens now, whatever their expiry (for a scheduler, or an idle app)",
+    )
+    refresh.add_argument(
+        "--json", action="store_true", help="print the new times as JSON (as oauth status)"
+    )
+    status = _command(
+        verbs,
+        "oauth status",
+        handlers,
+        "show when the stored tokens expire (never the tokens); exits 1 if none is usable",
+    )
+    status.add_argument(
+        "--json", action="store_true", help="print JSON (sorted keys, times in ISO 8601)"
+    )

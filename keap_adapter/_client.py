@@ -145,6 +145,7 @@ class _BaseClient:
         self._backend = make_backend(self._settings)
         self._policy = retry_policy or RetryPolicy(max_retries=self._settings.max_retries)
         self._limiter = _limiter(limits, limiter)
+        self._owned_auth: OAuth2 | None = None
         # The same on every request: normalised once, not rebuilt per call.
         self._sent_headers = httpx.Headers(self._headers())
 
@@ -153,10 +154,15 @@ class _BaseClient:
         cls: type[ClientT], env: Mapping[str, str] | None = None, **options: Unpack[_EnvOptions]
     ) -> ClientT:
         """A client from ``KEAP_API_KEY``, ``KEAP_BACKEND`` (default ``rest``),
-        ``KEAP_BASE_URL`` and ``KEAP_XMLRPC_URL``; keyword options win."""
+        ``KEAP_BASE_URL`` and ``KEAP_XMLRPC_URL``; keyword options win. Without a key,
+        ``KEAP_CLIENT_ID`` selects OAuth2 (``OAuth2.from_env``), closed with the client."""
         given: dict[str, Any] = dict(options)
         client_opts = {k: given.pop(k) for k in _CLIENT_ONLY if k in given}
-        return cls(settings=settings_from_env(env, **given), **client_opts)
+        settings = settings_from_env(env, **given)
+        client = cls(settings=settings, **client_opts)
+        if "auth" not in given:
+            client._owned_auth = settings.auth  # made here: this client closes it
+        return client
 
     @property
     def backend(self) -> BackendName:
@@ -530,8 +536,10 @@ class KeapClient(_BaseClient):
                 return
 
     def close(self) -> None:
-        """Close the connection pool."""
+        """Close the connection pool (and an OAuth2 that ``from_env`` made)."""
         self._http.close()
+        if self._owned_auth is not None:
+            self._owned_auth.close()
 
     def __enter__(self) -> KeapClient:
         return self
@@ -717,8 +725,10 @@ class AsyncKeapClient(_BaseClient):
                 return
 
     async def aclose(self) -> None:
-        """Close the connection pool."""
+        """Close the connection pool (and an OAuth2 that ``from_env`` made)."""
         await self._http.aclose()
+        if self._owned_auth is not None:
+            self._owned_auth.close()
 
     async def __aenter__(self) -> AsyncKeapClient:
         return self

@@ -1,20 +1,28 @@
 """The ``keap-adapter`` command: ``demo``, ``serve``, and contact/tag calls against an account.
 
 Account commands read the key from ``KEAP_API_KEY`` (never from the command line, where it
-would land in shell history and process lists) and print JSON.
+would land in shell history and process lists) and print JSON; without a key they use the
+OAuth2 app in ``KEAP_CLIENT_ID``/``KEAP_CLIENT_SECRET``, whose tokens the ``oauth`` commands
+obtain, refresh and describe (never print).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import os
 import re
+import secrets
 import sys
 import time
 import warnings
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
 
 from pydantic import BaseModel
 
@@ -24,16 +32,23 @@ from ._cli_report import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
+    REAUTHORISE,
     TagResult,
     input_problems,
     listen_problem,
     say,
     tag_result_lines,
+    token_status_lines,
+    token_summary,
+    token_times,
     xmlrpc_note,
 )
 from ._client import XMLRPC_SHUTDOWN, KeapClient
 from ._exceptions import ConfigurationError, KeapError
 from ._models import NewContact
+
+if TYPE_CHECKING:
+    from .auth import OAuth2, TokenStore
 
 __all__ = ["build_parser", "main"]
 
@@ -73,11 +88,14 @@ def _run(handler: Handler, args: argparse.Namespace) -> int:
         return EXIT_USAGE
 
 
-def _client(args: argparse.Namespace) -> KeapClient:
-    client = KeapClient.from_env(**({"backend": args.backend} if args.backend else {}))
-    if client.backend == "xmlrpc":  # chosen by --backend or KEAP_BACKEND
-        say(xmlrpc_note())
-    return client
+@contextlib.contextmanager
+def _client(args: argparse.Namespace) -> Iterator[KeapClient]:
+    options: dict[str, Any] = {"backend": args.backend} if args.backend else {}
+    # Without KEAP_API_KEY, KEAP_CLIENT_ID selects OAuth2; the client closes what it made.
+    with KeapClient.from_env(**options) as client:
+        if client.backend == "xmlrpc":  # chosen by --backend or KEAP_BACKEND
+            say(xmlrpc_note())
+        yield client
 
 
 def _print(value: Any) -> int:
@@ -227,6 +245,148 @@ def _demo(args: argparse.Namespace) -> int:  # noqa: ARG001 - every handler take
     return run_demo(sys.stdout)
 
 
+# ------------------------------------------------------------------ oauth
+
+# The ``error`` word of a redirect (RFC 6749 section 4.1.2.1) is quoted only if it is one.
+_ERROR_WORD = re.compile(r"[a-z_]{1,40}")
+_QUERY = re.compile(r"(?:^|&)(?:code|state|error)=")
+
+
+def _oauth_authorize(args: argparse.Namespace) -> int:
+    oauth = _oauth()
+    try:
+        redirect_uri = (args.redirect_uri or oauth.redirect_uri or "").strip()
+        if not redirect_uri:
+            raise ConfigurationError(
+                "a redirect URI is needed: give --redirect-uri or set KEAP_REDIRECT_URI "
+                "(the one registered for the app in Keap's developer portal)"
+            )
+        oauth.redirect_uri = redirect_uri
+        # A token file that cannot be read fails here, before a code is spent on it (the
+        # library reads the file again when it saves the new tokens).
+        oauth.tokens()
+        if args.code is None:
+            state = args.state or secrets.token_urlsafe(16)
+            _ask_for_code(oauth.authorization_url(state), redirect_uri)
+            pasted = sys.stdin.readline()
+        else:  # from an earlier run: its --state (if given) is what the URL was made with
+            state, pasted = args.state, args.code
+        code = _code_in(pasted, state)
+        if code is None:
+            return EXIT_FAILED
+        tokens = oauth.exchange_code(code)
+    finally:
+        oauth.close()
+    summary = token_summary(tokens, _now(), oauth.rollover_after)
+    print(f"authorized: tokens saved to {_where(oauth.store)}; {summary}")
+    return EXIT_OK
+
+
+def _ask_for_code(url: str, redirect_uri: str) -> None:
+    print("Open this URL in a browser, sign in to Keap and allow access:")
+    print()
+    print(f"  {url}")
+    print()
+    print(f"Keap then sends the browser to {redirect_uri}?code=... (the page may not load;")
+    print("the address bar still has it). Paste that whole address, or only its code, here")
+    print("and press Enter:")
+    sys.stdout.flush()
+
+
+def _code_in(pasted: str, state: str | None) -> str | None:
+    """The code in what was pasted (a bare code or the whole redirect URL); ``None`` after
+    saying why when Keap redirected with an error. ``ValueError`` (exit 2) for a state that
+    is not ``state``, the one sent: the code may be someone else's (CSRF)."""
+    text = pasted.strip()
+    if not text:
+        raise ValueError("no code given: paste the code or the whole redirect URL, or use --code")
+    if "?" not in text and not _QUERY.search(text):
+        return text  # a bare code; never quoted in a message
+    query = text.split("?", 1)[1] if "?" in text else text
+    params = parse_qs(query.split("#", 1)[0], keep_blank_values=True)
+    error = _one(params, "error")
+    if error is not None:
+        word = f" ({error})" if _ERROR_WORD.fullmatch(error) else ""
+        say(f"Keap did not grant access{word}; nothing was stored")
+        return None
+    returned = _one(params, "state")
+    if returned is not None and state is None:
+        raise ValueError(
+            "the redirect URL carries a state, but no --state was given to check it against: "
+            "give the --state the authorization URL was made with"
+        )
+    if returned is not None and returned != state:  # not secret: no constant-time compare
+        raise ValueError(
+            "the state in the redirect URL is not the one sent, so the code may not come from "
+            f"your request (CSRF): refused, nothing was stored; {REAUTHORISE} again"
+        )
+    code = _one(params, "code")
+    if not code:
+        raise ValueError("the redirect URL has no code= in its query")
+    return code
+
+
+def _one(params: dict[str, list[str]], name: str) -> str | None:
+    values = set(params.get(name, []))
+    if len(values) > 1:
+        raise ValueError(f"the redirect URL has more than one {name}=")
+    return values.pop() if values else None
+
+
+def _oauth_refresh(args: argparse.Namespace) -> int:
+    oauth = _oauth()
+    try:
+        tokens = oauth.refresh()  # whatever the expiry; a refusal leaves the file as it was
+    finally:
+        oauth.close()
+    now = _now()
+    if args.json:
+        where = {"token_file": _where(oauth.store), "stored": True}
+        return _print({**where, **token_times(tokens, now, oauth.rollover_after)})
+    summary = token_summary(tokens, now, oauth.rollover_after)
+    print(f"refreshed: tokens saved to {_where(oauth.store)}; {summary}")
+    return EXIT_OK
+
+
+def _oauth_status(args: argparse.Namespace) -> int:
+    from .auth import ROLLOVER_AFTER, TOKEN_FILE, FileTokenStore  # noqa: PLC0415
+
+    # Only the token file: checking on tokens needs no client secret.
+    store = FileTokenStore(os.environ.get("KEAP_TOKEN_FILE") or TOKEN_FILE)
+    tokens, now, where = store.load(), _now(), _where(store)
+    if tokens is None:
+        if args.json:
+            _print({"token_file": where, "stored": False})
+        say(f"no tokens stored; {REAUTHORISE} (token file: {where})")
+        return EXIT_FAILED
+    times = token_times(tokens, now, ROLLOVER_AFTER)
+    if args.json:
+        _print({"token_file": where, "stored": True, **times})
+    else:
+        print(f"token file: {where}")
+        for line in token_status_lines(tokens, now, ROLLOVER_AFTER):
+            print(line)
+    if times["refresh_expired"]:
+        say(f"the refresh token has expired; {REAUTHORISE}")
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _oauth() -> OAuth2:
+    from .auth import OAuth2  # noqa: PLC0415 - only OAuth2 users pay for the import
+
+    return OAuth2.from_env()
+
+
+def _where(store: TokenStore) -> str:
+    path = getattr(store, "path", None)
+    return str(Path(path).absolute()) if path is not None else repr(store)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 HANDLERS: dict[str, Handler] = {
     "demo": _demo,
     "serve": _serve,
@@ -240,5 +400,8 @@ HANDLERS: dict[str, Handler] = {
     "tags create": _tags_create,
     "tags apply": _tags_apply,
     "tags remove": _tags_remove,
+    "oauth authorize": _oauth_authorize,
+    "oauth refresh": _oauth_refresh,
+    "oauth status": _oauth_status,
 }
 """Each command's handler, by the words that name it on the command line."""

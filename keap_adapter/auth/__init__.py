@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._oauth import REFRESH_MARGIN, ROLLOVER_AFTER, OAuth2
+from ._oauth import REFRESH_MARGIN, REFRESH_TOKEN_LIFETIME, ROLLOVER_AFTER, TOKEN_FILE, OAuth2
 from ._protocol import AUTHORIZE_URL, TOKEN_URL
 from ._stores import FileTokenStore, TokenStore
 from ._tokens import Tokens
@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 __all__ = [
     "AUTHORIZE_URL",
     "REFRESH_MARGIN",
+    "REFRESH_TOKEN_LIFETIME",
     "ROLLOVER_AFTER",
+    "TOKEN_FILE",
     "TOKEN_URL",
     "FileTokenStore",
     "OAuth2",

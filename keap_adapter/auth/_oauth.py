@@ -37,6 +37,9 @@ __all__ = ["OAuth2"]
 
 REFRESH_MARGIN = timedelta(minutes=5)
 ROLLOVER_AFTER = timedelta(days=30)
+# Keap's refresh tokens die 45 days after they are issued (Keap staff, community.keap.com).
+REFRESH_TOKEN_LIFETIME = timedelta(days=45)
+TOKEN_FILE = "keap-tokens.json"  # noqa: S105 - a file name: where from_env keeps tokens
 _MAX_ANSWER = 64 * 1024  # a token answer is a few hundred bytes
 
 
@@ -89,11 +92,11 @@ class OAuth2:
         env = os.environ if env is None else env
         missing = [n for n in ("KEAP_CLIENT_ID", "KEAP_CLIENT_SECRET") if not env.get(n)]
         if missing:
-            raise ConfigurationError(f"{' and '.join(missing)} not set (OAuth2.from_env)")
+            raise ConfigurationError(f"{' and '.join(missing)} not set, for OAuth2")
         return cls(
             env["KEAP_CLIENT_ID"],
             env["KEAP_CLIENT_SECRET"],
-            store=store or FileTokenStore(env.get("KEAP_TOKEN_FILE") or "keap-tokens.json"),
+            store=store or FileTokenStore(env.get("KEAP_TOKEN_FILE") or TOKEN_FILE),
             token_url=env.get("KEAP_TOKEN_URL") or _protocol.TOKEN_URL,
             authorize_url=env.get("KEAP_AUTHORIZE_URL") or _protocol.AUTHORIZE_URL,
             redirect_uri=env.get("KEAP_REDIRECT_URI") or None,
@@ -146,7 +149,7 @@ class OAuth2:
             with self.store.lock():
                 stored = self._stored("oauth.refresh")
                 if self._fresh(stored):  # another process refreshed while we waited
-                    self._keep(stored)
+                    self._hold(stored)
                     return stored.access_token
                 return self._refresh(stored).access_token
 
@@ -156,7 +159,7 @@ class OAuth2:
         with self._lock, self.store.lock():
             stored = self._stored("oauth.refresh")
             if stored.access_token != access_token:
-                self._keep(stored)
+                self._hold(stored)
                 return stored.access_token
             return self._refresh(stored).access_token
 
@@ -178,6 +181,12 @@ class OAuth2:
     def close(self) -> None:
         """Close the connection pool used for token requests."""
         self._http.close()
+
+    def __enter__(self) -> OAuth2:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     # ------------------------------------------------------------------ inside
 
@@ -207,9 +216,14 @@ class OAuth2:
         return tokens
 
     def _keep(self, tokens: Tokens) -> None:
+        """Save tokens Keap just granted (the old refresh token is dead), then use them."""
         self._seen.update((tokens.access_token, tokens.refresh_token))
-        if tokens != self.store.load():
-            self.store.save(tokens)
+        self.store.save(tokens)
+        self._tokens = tokens
+
+    def _hold(self, tokens: Tokens) -> None:
+        """Use tokens read from the store (another process saved them)."""
+        self._seen.update((tokens.access_token, tokens.refresh_token))
         self._tokens = tokens
 
     def _ask(self, request: httpx.Request, operation: str, *also_secret: str) -> Tokens:

@@ -22,7 +22,7 @@ def fake() -> FakeKeap:
 
 
 def post(fake: FakeKeap, form: dict[str, str], *, basic: bool = True) -> httpx.Response:
-    auth = (fake.oauth.client_id, fake.oauth.client_secret) if basic else None
+    auth = httpx.BasicAuth(fake.oauth.client_id, fake.oauth.client_secret) if basic else None
     with httpx.Client(transport=fake.transport) as http:
         return http.post("https://api.infusionsoft.com/token", data=form, auth=auth)
 
