@@ -22,9 +22,11 @@ def fake() -> FakeKeap:
 
 
 def post(fake: FakeKeap, form: dict[str, str], *, basic: bool = True) -> httpx.Response:
-    auth = httpx.BasicAuth(fake.oauth.client_id, fake.oauth.client_secret) if basic else None
+    url = "https://api.infusionsoft.com/token"
     with httpx.Client(transport=fake.transport) as http:
-        return http.post("https://api.infusionsoft.com/token", data=form, auth=auth)
+        if not basic:
+            return http.post(url, data=form)
+        return http.post(url, data=form, auth=(fake.oauth.client_id, fake.oauth.client_secret))
 
 
 def refresh(fake: FakeKeap, token: str) -> httpx.Response:
