@@ -46,6 +46,8 @@ environment:
                       this
   KEAP_TOKEN_URL      Keap's token endpoint (default https://api.infusionsoft.com/token);
                       plain http:// to loopback only
+  KEAP_AUTHORIZE_URL  Keap's consent page (default
+                      https://accounts.infusionsoft.com/app/oauth/authorize)
   KEAP_REDIRECT_URI   the redirect URI registered for the app, for oauth authorize
                       (--redirect-uri overrides it)
 

@@ -60,7 +60,9 @@ class FakeOAuth:
     clock: Callable[[], datetime]
     client_id: str = "fake-client-id"
     client_secret: str = field(default="fake-client-secret", repr=False)  # the fake's own
-    redirect_uris: set[str] = field(default_factory=lambda: {"http://127.0.0.1:8765/callback"})
+    # Besides these, any http:// redirect URI on loopback is accepted, so a fake served on
+    # any port can be authorised by hand.
+    redirect_uris: set[str] = field(default_factory=set)
     refreshes: int = 0
     exchanges: int = 0
     refused: int = 0
@@ -73,12 +75,20 @@ class FakeOAuth:
 
     def authorize(self, redirect_uri: str, state: str | None = None) -> str:
         """The URL Keap redirects the user to after "Allow": ``redirect_uri?code=...``."""
-        if redirect_uri not in self.redirect_uris:
+        if not self._allowed(redirect_uri):
             raise ValueError("redirect_uri is not registered with the fake app")
         code = "code-" + secrets.token_urlsafe(12)
         self._codes[code] = (redirect_uri, self.clock())
         query = {"code": code, **({"state": state} if state is not None else {})}
         return f"{redirect_uri}?{urlencode(query)}"
+
+    def _allowed(self, redirect_uri: str) -> bool:
+        try:
+            url = httpx.URL(redirect_uri)
+        except httpx.InvalidURL:
+            return False
+        loopback = url.scheme == "http" and url.host in ("127.0.0.1", "localhost")
+        return redirect_uri in self.redirect_uris or loopback
 
     def grant(self) -> dict[str, object]:
         """Tokens for the app without the consent dance (a test's starting point)."""

@@ -24,7 +24,18 @@ NOTE = (
     "keap-adapter: note: Keap's XML-RPC API shuts down on 2026-12-31; "
     "use --backend rest (or KEAP_BACKEND=rest) instead"
 )
-ENV_VARS = ("KEAP_API_KEY", "KEAP_BACKEND", "KEAP_BASE_URL", "KEAP_XMLRPC_URL")
+ENV_VARS = (
+    "KEAP_API_KEY",
+    "KEAP_BACKEND",
+    "KEAP_BASE_URL",
+    "KEAP_XMLRPC_URL",
+    "KEAP_CLIENT_ID",
+    "KEAP_CLIENT_SECRET",
+    "KEAP_TOKEN_FILE",
+    "KEAP_TOKEN_URL",
+    "KEAP_AUTHORIZE_URL",
+    "KEAP_REDIRECT_URI",
+)
 
 # ------------------------------------------------------------------ bad input
 
