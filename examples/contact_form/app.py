@@ -52,7 +52,6 @@ __all__ = [
 ]
 
 DEFAULT_TAG = "Web form lead"
-DEFAULT_BASE_URL = "https://api.infusionsoft.com/crm"
 # A filled-in form is well under 1 KiB: anything near this cap is not a person typing.
 MAX_BODY = 64 * 1024
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -421,16 +420,10 @@ def _backend(env: Mapping[str, str]) -> ka.BackendName:
 
 
 def client_from_env(env: Mapping[str, str]) -> ka.KeapClient:
-    """A client from ``KEAP_API_KEY`` or, when only ``KEAP_CLIENT_ID`` is set, OAuth2;
-    ``KEAP_BACKEND`` (default ``rest``) and ``KEAP_BASE_URL`` apply to both."""
-    if env.get("KEAP_API_KEY") or not env.get("KEAP_CLIENT_ID"):
-        return ka.KeapClient.from_env(env)  # ConfigurationError when KEAP_API_KEY is unset
-    # Imported here: apps using a key need neither this module nor its extra.
-    from keap_adapter.auth import OAuth2  # noqa: PLC0415
-
-    base_url = env.get("KEAP_BASE_URL") or DEFAULT_BASE_URL
-    auth = OAuth2.from_env(env)
-    return ka.KeapClient(_backend(env), auth=auth, base_url=base_url)
+    """A client from ``KEAP_API_KEY`` or, when only ``KEAP_CLIENT_ID`` is set, OAuth2 (its
+    tokens in ``KEAP_TOKEN_FILE``); ``KEAP_BACKEND`` (default ``rest``) and
+    ``KEAP_BASE_URL`` apply to both. ``ConfigurationError`` when neither is set."""
+    return ka.KeapClient.from_env(env)
 
 
 def fake_client(env: Mapping[str, str]) -> ka.KeapClient:

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,7 @@ import pytest
 
 import keap_adapter as ka
 from examples.contact_form import app as contact_form
+from keap_adapter.auth import FileTokenStore, Tokens
 from keap_adapter.testing import FakeKeap
 
 from .conftest import SECRET_KEY
@@ -446,3 +448,30 @@ def test_the_readme_picture_is_there_and_small() -> None:
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     assert int.from_bytes(png[16:20], "big") == 800  # the width, from the IHDR chunk
     assert len(png) < 150_000
+
+
+def test_with_only_oauth_settings_the_form_posts_on_the_apps_tokens(tmp_path: Path) -> None:
+    fake = FakeKeap()
+    tokens = fake.oauth.grant()
+    now = datetime.now(timezone.utc)
+    access, refresh = str(tokens["access_token"]), str(tokens["refresh_token"])
+    FileTokenStore(tmp_path / "tokens.json").save(
+        Tokens(access, refresh, now + timedelta(hours=1), now)
+    )
+    with fake.serve() as server:
+        env = {
+            "KEAP_CLIENT_ID": fake.oauth.client_id,
+            "KEAP_CLIENT_SECRET": fake.oauth.client_secret,
+            "KEAP_TOKEN_FILE": str(tmp_path / "tokens.json"),
+            "KEAP_TOKEN_URL": f"{server.url}/token",
+            "KEAP_BASE_URL": f"{server.url}/crm",
+        }
+        with contact_form.client_from_env(env) as client:
+            app = contact_form.make_app(client, "Web form lead")
+            transport = httpx.WSGITransport(app=app)
+            with httpx.Client(transport=transport, base_url="http://form.test") as web:
+                answer = web.post("/", data={"email": "oauth@example.com", "given_name": "O"})
+            assert answer.status_code == 303
+            [contact] = client.contacts.find_by_email("oauth@example.com")
+            assert _tag_names(client, contact.id) == {TAG}
+    assert {r.headers.get("authorization", "")[:10] for r in fake.requests} == {"Bearer at-"}
