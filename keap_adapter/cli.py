@@ -309,20 +309,25 @@ def _code_in(pasted: str, state: str | None) -> str | None:
         word = f" ({error})" if _ERROR_WORD.fullmatch(error) else ""
         say(f"Keap did not grant access{word}; nothing was stored")
         return None
+    code = _one(params, "code")
+    if not code:
+        raise ValueError("the redirect URL has no code= in its query")
     returned = _one(params, "state")
     if returned is not None and state is None:
         raise ValueError(
             "the redirect URL carries a state, but no --state was given to check it against: "
             "give the --state the authorization URL was made with"
         )
+    if returned is None and state is not None:  # RFC 6749 section 10.12: it must come back
+        raise ValueError(
+            "the redirect URL carries no state, but one was sent, so the code may not come "
+            f"from your request (CSRF): refused, nothing was stored; {REAUTHORISE} again"
+        )
     if returned is not None and returned != state:  # not secret: no constant-time compare
         raise ValueError(
             "the state in the redirect URL is not the one sent, so the code may not come from "
             f"your request (CSRF): refused, nothing was stored; {REAUTHORISE} again"
         )
-    code = _one(params, "code")
-    if not code:
-        raise ValueError("the redirect URL has no code= in its query")
     return code
 
 

@@ -173,13 +173,26 @@ def read_form(environ: WSGIEnvironment) -> dict[str, str] | Response:
         return message(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "That is more than a form holds.")
     if length < 0:
         return message(HTTPStatus.BAD_REQUEST, "The form arrived garbled; please try again.")
+    raw = _body(environ, length)
+    if not isinstance(raw, bytes):
+        return raw
     try:
-        body = environ["wsgi.input"].read(length).decode("utf-8")
-        fields = parse_qs(body, keep_blank_values=True, max_num_fields=20)
+        fields = parse_qs(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=20)
     except ValueError:  # not UTF-8 (the page asks for it), or more fields than the form has
         return message(HTTPStatus.BAD_REQUEST, "The form arrived garbled; please try again.")
     known = (*LABELS, HONEYPOT)
     return {name: fields[name][0].strip() for name in known if name in fields}
+
+
+def _body(environ: WSGIEnvironment, length: int) -> bytes | Response:
+    """The body's ``length`` bytes, or the answer to a client that did not send them."""
+    try:
+        raw: bytes = environ["wsgi.input"].read(length)
+    except OSError:  # TimeoutError included: a client that stalls mid-body (not our bug)
+        return message(HTTPStatus.REQUEST_TIMEOUT, "The form took too long to arrive.")
+    if len(raw) < length:  # the connection ended before the body it announced
+        return message(HTTPStatus.BAD_REQUEST, "The form arrived garbled; please try again.")
+    return raw
 
 
 # --- Talking to Keap ----------------------------------------------------------------------

@@ -16,6 +16,8 @@ community.keap.com, "How to get access token"). So this class:
 from __future__ import annotations
 
 import asyncio
+import copy
+import logging
 import os
 import threading
 import time
@@ -34,6 +36,8 @@ from ._stores import FileTokenStore, TokenStore
 from ._tokens import Tokens, utc_now
 
 __all__ = ["OAuth2"]
+
+logger = logging.getLogger("keap_adapter.auth")
 
 REFRESH_MARGIN = timedelta(minutes=5)
 ROLLOVER_AFTER = timedelta(days=30)
@@ -80,7 +84,13 @@ class OAuth2:
         )
         self._lock = threading.Lock()
         self._tokens: Tokens | None = None
+        self._unsaved: Tokens | None = None  # granted, but the store refused them
         self._seen: set[str] = set()  # every token this object held: redacted wherever shown
+        # Each refresh attempt bumps the generation; whoever queued behind a failed one gets
+        # its error instead of spending another request on the same refusal.
+        self._generation = 0
+        self._failed: KeapError | None = None
+        _check_lease(store, timeout)
 
     @classmethod
     def from_env(
@@ -122,13 +132,13 @@ class OAuth2:
         )
         with self._lock, self.store.lock():
             tokens = self._ask(request, "oauth.exchange_code", code.strip())
-            self._keep(tokens)
+            self._keep(tokens, must_save=True)
         return tokens
 
     def refresh(self) -> Tokens:
         """Refresh now, whatever the expiry (for a scheduler, or an app idle for weeks)."""
         with self._lock, self.store.lock():
-            return self._refresh(self._stored("oauth.refresh"))
+            return self._refresh(self._stored("oauth.refresh"), must_save=True)
 
     def tokens(self) -> Tokens | None:
         """The tokens in the store (``None`` before the app is authorised); no refresh."""
@@ -139,12 +149,16 @@ class OAuth2:
     def access_token(self) -> str:
         """A usable access token: refreshed first if it expires within ``refresh_margin``
         or its refresh token is older than ``rollover_after``."""
+        return self._access_token(self._generation)
+
+    def _access_token(self, generation: int) -> str:
         held = self._tokens
-        if held is not None and self._fresh(held):
+        if held is not None and self._fresh(held) and self._unsaved is None:
             return held.access_token
         with self._lock:
+            self._raise_if_failed_since(generation)
             held = self._tokens
-            if held is not None and self._fresh(held):
+            if held is not None and self._fresh(held) and not self._saved_late():
                 return held.access_token
             with self.store.lock():
                 stored = self._stored("oauth.refresh")
@@ -156,7 +170,11 @@ class OAuth2:
     def refused(self, access_token: str) -> str:
         """Keap answered 401 to ``access_token``: a token to retry with, refreshed unless
         another thread or process already replaced the refused one."""
+        return self._refused(access_token, self._generation)
+
+    def _refused(self, access_token: str, generation: int) -> str:
         with self._lock, self.store.lock():
+            self._raise_if_failed_since(generation)
             stored = self._stored("oauth.refresh")
             if stored.access_token != access_token:
                 self._hold(stored)
@@ -166,13 +184,15 @@ class OAuth2:
     async def aaccess_token(self) -> str:
         """:meth:`access_token` for async clients (a refresh runs in a worker thread)."""
         held = self._tokens
-        if held is not None and self._fresh(held):
+        if held is not None and self._fresh(held) and self._unsaved is None:
             return held.access_token
-        return await asyncio.to_thread(self.access_token)
+        # The generation is read here, not in the worker thread: tasks queued behind a
+        # refresh that fails then get its error rather than refreshing again one by one.
+        return await asyncio.to_thread(self._access_token, self._generation)
 
     async def arefused(self, access_token: str) -> str:
         """:meth:`refused` for async clients."""
-        return await asyncio.to_thread(self.refused, access_token)
+        return await asyncio.to_thread(self._refused, access_token, self._generation)
 
     def secrets(self) -> tuple[str, ...]:
         """What errors and logs must never show: the client secret and every token held."""
@@ -197,7 +217,20 @@ class OAuth2:
             and now - tokens.issued_at < self.rollover_after
         )
 
+    def _raise_if_failed_since(self, generation: int) -> None:
+        if self._generation != generation and self._failed is not None:
+            raise copy.copy(self._failed)  # a copy: each caller's traceback is its own
+
+    def _saved_late(self) -> bool:
+        """Try again to save tokens the store refused; whether they are still unsaved."""
+        if self._unsaved is not None:
+            with self.store.lock():
+                self._save(self._unsaved, must_save=False)
+        return self._unsaved is not None
+
     def _stored(self, operation: str) -> Tokens:
+        if self._unsaved is not None:  # newer than the store's, whose refresh token is spent
+            return self._unsaved
         tokens = self.store.load()
         if tokens is None:
             raise AuthenticationError(
@@ -206,20 +239,49 @@ class OAuth2:
         self._seen.update((tokens.access_token, tokens.refresh_token))
         return tokens
 
-    def _refresh(self, stored: Tokens) -> Tokens:
+    def _refresh(self, stored: Tokens, *, must_save: bool = False) -> Tokens:
         """Spend ``stored.refresh_token``; save what comes back before anyone uses it."""
         request = _protocol.refresh_request(
             self.token_url, self.client_id, self._secret, stored.refresh_token
         )
-        tokens = self._ask(request, "oauth.refresh")
-        self._keep(tokens)
+        try:
+            tokens = self._ask(request, "oauth.refresh")
+        except KeapError as error:
+            self._failed = error
+            raise
+        else:
+            self._failed = None
+        finally:
+            # Bumped when the attempt ends: whoever read the generation before then was
+            # queued behind this attempt, and gets its error.
+            self._generation += 1
+        self._keep(tokens, must_save=must_save)
         return tokens
 
-    def _keep(self, tokens: Tokens) -> None:
-        """Save tokens Keap just granted (the old refresh token is dead), then use them."""
+    def _keep(self, tokens: Tokens, *, must_save: bool) -> None:
+        """Use tokens Keap just granted (the old refresh token is dead), and save them."""
         self._seen.update((tokens.access_token, tokens.refresh_token))
-        self.store.save(tokens)
-        self._tokens = tokens
+        self._tokens = tokens  # first: whatever the store does, this process goes on
+        self._save(tokens, must_save=must_save)
+
+    def _save(self, tokens: Tokens, *, must_save: bool) -> None:
+        """Save ``tokens``; if the store refuses, keep them to save on the next call, and
+        say so (raised for an explicit refresh or exchange, logged otherwise)."""
+        try:
+            self.store.save(tokens)
+        except (OSError, KeapError) as exc:
+            self._unsaved = tokens
+            reason = exc.strerror if isinstance(exc, OSError) else exc.message
+            message = (
+                f"the new tokens could not be saved to {self.store!r} ({reason}); they are "
+                "kept in memory and saved on the next call; if this process ends first, "
+                f"{_protocol.REAUTHORISE}"
+            )
+            if must_save:
+                raise ConfigurationError(message, operation="oauth.refresh") from None
+            logger.error("%s", message)
+        else:
+            self._unsaved = None
 
     def _hold(self, tokens: Tokens) -> None:
         """Use tokens read from the store (another process saved them)."""
@@ -258,6 +320,17 @@ class OAuth2:
                 f"redirect_uri is needed to {step} (set KEAP_REDIRECT_URI or pass it)"
             )
         return self.redirect_uri
+
+
+def _check_lease(store: TokenStore, timeout: float) -> None:
+    # A lock that lapses while a refresh may still be running lets a second worker spend
+    # the same refresh token (a refresh may take up to 3 x timeout).
+    lease = getattr(store, "lease", None)
+    if isinstance(lease, (int, float)) and lease <= 3 * timeout:
+        raise ConfigurationError(
+            f"the store's lease ({lease} s) must be longer than a refresh may take "
+            f"(3 x timeout = {3 * timeout} s)"
+        )
 
 
 def _check_settings(

@@ -105,8 +105,11 @@ def tokens_of(response: httpx.Response, operation: str, now: datetime) -> Tokens
         return tokens_from_answer(json.loads(response.content), now)
     except ValueError as exc:  # JSONDecodeError included: its message quotes no body
         message = str(exc) if not isinstance(exc, json.JSONDecodeError) else "not JSON"
+        spent = operation == "oauth.refresh"  # Keap kills the refresh token on any 200
         raise ResponseValidationError(
-            f"the token endpoint's answer is unusable: {message}", operation=operation
+            f"the token endpoint's answer is unusable: {message}"
+            + (f"; the old refresh token is spent, so {REAUTHORISE}" if spent else ""),
+            operation=operation,
         ) from None
 
 

@@ -31,8 +31,9 @@ _POLL = 0.02
 class RedisTokenStore:
     """Tokens under ``key`` in the Redis at ``url`` (needs the ``redis`` extra).
 
-    ``lease``: seconds a refresh may hold the lock before others may take it (keep it above
-    the OAuth2 ``timeout``). ``lock_timeout``: seconds to wait for the lock.
+    ``lease``: seconds a refresh may hold the lock before others may take it (longer than a
+    refresh may take, 3 x the OAuth2 ``timeout``: OAuth2 checks). ``lock_timeout``: seconds
+    to wait for the lock.
     """
 
     def __init__(
@@ -40,8 +41,8 @@ class RedisTokenStore:
         url: str = "redis://127.0.0.1:6379/0",
         *,
         key: str = "keap-adapter:oauth:tokens",
-        lease: float = 90.0,
-        lock_timeout: float = 120.0,
+        lease: float = 300.0,
+        lock_timeout: float = 360.0,
     ) -> None:
         try:
             import redis  # noqa: PLC0415 - the optional extra

@@ -53,10 +53,12 @@ class FileTokenStore:
     ``save`` writes a temporary file in the same folder, syncs it to disk, renames it over
     the old one and syncs the folder, so a crash leaves the old tokens or the new ones, never
     a half-written file. ``lock`` takes an exclusive ``flock`` on ``<path>.lock`` (POSIX),
-    waiting up to ``lock_timeout`` seconds.
+    waiting up to ``lock_timeout`` seconds (longer than a refresh may take: 3 x the OAuth2
+    ``timeout``). A path through a symbolic link is followed at each use, so the file the
+    link points to is replaced and locked, as every process sharing it expects.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, lock_timeout: float = 60.0) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, lock_timeout: float = 360.0) -> None:
         self.path = Path(path)
         self.lock_timeout = lock_timeout
         self._threads = threading.Lock()  # flock is per open file; threads share one first
@@ -86,16 +88,17 @@ class FileTokenStore:
 
     def save(self, tokens: Tokens) -> None:
         """Write ``tokens`` atomically (temporary file, fsync, rename, fsync the folder)."""
-        folder = self.path.parent
+        target = self._target()
+        folder = target.parent
         folder.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=folder)
+        fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
         try:
             os.fchmod(fd, _MODE)
             with os.fdopen(fd, "w", encoding="utf-8") as out:
                 json.dump(tokens.to_json(), out)
                 out.flush()
                 os.fsync(out.fileno())
-            os.replace(temporary, self.path)
+            os.replace(temporary, target)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
@@ -111,8 +114,9 @@ class FileTokenStore:
         if not self._threads.acquire(timeout=self.lock_timeout):
             raise _lock_timeout(self.path)
         try:
-            lock_path = self.path.with_name(self.path.name + ".lock")
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            target = self._target()
+            lock_path = target.with_name(target.name + ".lock")
+            target.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, _MODE)
             try:
                 while True:
@@ -131,6 +135,11 @@ class FileTokenStore:
                 os.close(fd)
         finally:
             self._threads.release()
+
+    def _target(self) -> Path:
+        # The file a link points to, not the link: replacing the link would leave the real
+        # file (and every process using its path) with the spent refresh token.
+        return self.path.resolve()
 
 
 def _lock_timeout(path: Path) -> TransportError:

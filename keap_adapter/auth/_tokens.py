@@ -22,6 +22,10 @@ __all__ = ["Tokens", "tokens_from_answer"]
 
 # An ``expires_in`` beyond a year is a broken answer, not a token to trust for that long.
 _LONGEST = 366 * 24 * 3600
+# RFC 6749 section 5.1 only recommends ``expires_in``. Without a usable one, the access token
+# is assumed to last an hour (Keap's last 24): a 401 before then refreshes it anyway, and
+# the refresh token that came with it (the only one left) is never thrown away.
+_ASSUMED = 3600
 
 
 @dataclass(frozen=True)
@@ -102,18 +106,21 @@ def tokens_from_answer(answer: object, now: datetime) -> Tokens:
     kind = answer.get("token_type", "bearer")
     if not isinstance(kind, str) or kind.lower() != "bearer":
         raise ValueError("the token answer is not a bearer token")
-    lifetime = answer.get("expires_in")
-    if (
-        isinstance(lifetime, bool)
-        or not isinstance(lifetime, (int, float))
-        or not math.isfinite(lifetime)
-        or not 0 < lifetime <= _LONGEST
-    ):
-        raise ValueError("the token answer has no usable expires_in")
+    lifetime = min(_lifetime(answer.get("expires_in")), _LONGEST)
     try:
         return Tokens(access, refresh, now + timedelta(seconds=lifetime), now)
     except ConfigurationError as exc:
         raise ValueError(exc.message) from None
+
+
+def _lifetime(value: object) -> float:
+    """``expires_in`` in seconds: a number, or a string of digits (some servers quote it);
+    anything else, or a lifetime that is not positive, is :data:`_ASSUMED`."""
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return _ASSUMED
+    return float(value) if math.isfinite(value) and value > 0 else _ASSUMED
 
 
 def utc_now() -> datetime:

@@ -232,6 +232,19 @@ def _other_state(location: str) -> str:
     return url._replace(query=urlencode(query)).geturl()
 
 
+def _no_state(location: str) -> str:
+    url = urlsplit(location)
+    query = {k: v[0] for k, v in parse_qs(url.query).items() if k != "state"}
+    return url._replace(query=urlencode(query)).geturl()
+
+
+def test_a_redirect_url_stripped_of_its_state_is_refused(cli: OAuthCLI) -> None:
+    status, _, err = cli.run("oauth", "authorize", stdin=cli.browser(_no_state))
+    assert status == 2 and "carries no state" in err and "CSRF" in err
+    assert not cli.token_file.exists()
+    assert cli.fake.oauth.token_requests == []
+
+
 def test_a_state_that_differs_is_refused(cli: OAuthCLI) -> None:
     status, _, err = cli.run("oauth", "authorize", stdin=cli.browser(_other_state))
     assert status == 2

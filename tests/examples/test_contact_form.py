@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import logging
 import os
 import subprocess
@@ -323,6 +324,24 @@ def test_requests_no_form_sends_are_refused(
     response = web.post("/", content=content, headers=sent)
     assert response.status_code == status
     assert fake.requests == []
+
+
+def test_a_body_shorter_than_announced_is_refused_quietly(
+    client: ka.KeapClient, fake: FakeKeap, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = contact_form.make_app(client, TAG)
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/",
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "CONTENT_LENGTH": "500",
+        "wsgi.input": io.BytesIO(b"email=a%40example.com"),
+    }
+    statuses: list[str] = []
+    app(environ, lambda status, headers, *_: statuses.append(status))  # type: ignore[arg-type]
+    assert statuses[0].startswith("400")
+    assert fake.requests == []
+    assert "Traceback" not in caplog.text and not any(r.exc_info for r in caplog.records)
 
 
 def test_a_form_with_a_charset_is_accepted(web: httpx.Client) -> None:
