@@ -6,7 +6,9 @@ gigabytes, so the audit caps both, per file, and says in the report which files 
 
 * a file over ``max_file_size`` bytes is not read at all: every token becomes an :mod:`ast`
   node of a few hundred bytes, so a 5 MB module took 1 GB (ordinary code) to 2.6 GB (one
-  call of a million calls) here, and the 50 MB one of the report 8.6 GB;
+  call of a million calls) here, and the 50 MB one of the report 8.6 GB; a notebook file
+  over ``NOTEBOOK_FACTOR`` times that (its JSON parsed costs up to 25 times its size) is
+  not read either;
 * a file still being read after ``max_file_seconds`` of CPU time is given up: the readers
   call :func:`tick` once per node or token, and it raises :class:`OutOfTime` past the
   deadline.
@@ -42,9 +44,15 @@ DEFAULT_MAX_FILE_SECONDS = 60.0
 """CPU seconds per file. Measured here on 5 MB files: ordinary code 15 s, a list literal 20 s,
 one call of a million calls 38 s, Python 2 code (read at token level) 35 s; a Python 2 list
 literal on one line, 66 s, is stopped."""
-NOTEBOOK_FACTOR = 10
-"""A notebook's cap applies to its code cells; the file itself may be this many times larger,
-as outputs (plots as base64 images, tables) take most of a notebook's room."""
+NOTEBOOK_FACTOR = 2
+"""A notebook's cap applies to its code cells; the file itself may be this many times larger
+(10 MB by default), as outputs (plots as base64 images, tables) take most of a notebook's room.
+
+Not more: the whole file is parsed as JSON before its code cells can be told from its outputs,
+and parsing took up to about 25 times the file's size (a 46 MB notebook of small JSON objects,
+each a dict of some 64 bytes for 3 bytes of text, peaked at 1.26 GB; at 10 times the 5 MB cap,
+50 MB were allowed). A base64 image costs about its own size, so a 10 MB notebook peaks at
+some 250 MB at worst; the standard library has no streaming JSON parser to do better."""
 
 _CHECK_EVERY = 1024  # ticks between looks at the clock: a tick must stay cheap
 

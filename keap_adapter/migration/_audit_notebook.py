@@ -60,6 +60,9 @@ class Notebook:
 def read_notebook(data: bytes) -> Notebook | None:
     """The notebook in ``data``; ``None`` if its kernel runs another language than Python.
 
+    The whole of ``data`` is parsed, outputs included, at up to 25 times its size in memory:
+    the audit reads no notebook file over ``NOTEBOOK_FACTOR`` times its size cap (10 MB).
+
     Raises ``ValueError`` (``json.JSONDecodeError`` is one) if ``data`` is no notebook.
     """
     notebook = json.loads(data)

@@ -1,13 +1,25 @@
-"""Rendering of a call-site audit: the text report people read and the JSON tools read.
+r"""Rendering of a call-site audit: the text report people read and the JSON tools read.
 
 Both say how complete the count is: a file read at token level (Python 2, damaged) may hide
 calls, a skipped file certainly hides them, so neither report shows 100% coverage then, and
 an audit that found no call sites shows no percentage at all.
+
+Neither lets the scanned tree write to the terminal. File names, link targets and the code's
+own strings (column names, a dispatcher's call) may hold any character but ``/``: a newline
+would forge a line of the report (``evil\nC:\fake.py:1:1 ... covered``), an escape sequence
+recolour or clear the terminal, a bidirectional override show a name backwards, and a byte
+that is not UTF-8 (kept by Python as a lone surrogate) stop the printing. The text report
+shows each such character escaped, as ``repr`` does but leaving backslashes as they are
+(``evil\nC:``, ``\x1b``, ``\u202e``, ``\xff`` for the undecodable byte 0xff), so a name
+with a backslash-n in it reads the same as one with a newline: the JSON report tells them
+apart. There the same characters are JSON escapes (``\n``, ``\u001b``, ``\udcff``), which
+JSON readers decode back to the exact names.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import asdict
 
@@ -18,6 +30,11 @@ from ._methods import SHUTDOWN_DATE
 __all__ = ["render_json", "render_text"]
 
 _VERDICT = {"covered": "covered", "partial": "partial", "not covered": "NOT covered"}
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# Characters JSON does not escape by itself and a terminal may not print as themselves:
+# anything outside printable ASCII, but the newlines between lines. JSON escapes control
+# characters (below U+0020) itself, inside strings; outside them there are none.
+_JSON_SUSPECT = re.compile(r"[^\x20-\x7e\n]")
 
 
 def render_json(report: AuditReport) -> str:
@@ -44,7 +61,8 @@ def render_json(report: AuditReport) -> str:
         "dynamic": [{**asdict(d), "label": d.label} for d in report.dynamic],
         "failures": [asdict(failure) for failure in report.failures],
     }
-    return json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False)
+    text = json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False)
+    return _JSON_SUSPECT.sub(_json_escape, text)
 
 
 def render_text(report: AuditReport) -> str:
@@ -63,7 +81,39 @@ def render_text(report: AuditReport) -> str:
         rows = [(d.place, d.label, d.style, d.code) for d in report.dynamic]
         lines += [f"  {row}" for row in _aligned(rows)]
     lines += _failure_lines(report)
-    return "\n".join(lines) + "\n"
+    # Table cells are escaped before they are aligned (``_aligned``); this is for the rest
+    # (the root, columns, failures' messages), and it leaves escaped text as it is.
+    return "\n".join(_shown(line) for line in lines) + "\n"
+
+
+def _shown(text: str) -> str:
+    """``text`` with every character that is not printable escaped (see the docstring)."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else _escape(char) for char in text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if char in _ESCAPES:
+        return _ESCAPES[char]
+    if 0xDC80 <= code <= 0xDCFF:  # a byte os.fsdecode could not decode (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    """A JSON escape for a character that is not printable, as UTF-16 for one past U+FFFF."""
+    char = match.group()
+    if char.isprintable():
+        return char
+    code = ord(char)
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 def _call_lines(calls: Sequence[CallSite]) -> list[str]:
@@ -152,9 +202,10 @@ def _method_verdict(calls: list[CallSite]) -> str:
 
 
 def _aligned(rows: Sequence[tuple[str, ...]]) -> list[str]:
-    """Rows as lines, every column but the last padded to its widest cell."""
+    """Rows as lines, every column but the last padded to its widest cell, escaped."""
     if not rows:
         return []
+    rows = [tuple(_shown(cell) for cell in row) for row in rows]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     return [
         "  ".join([*(c.ljust(w) for c, w in zip(row[:-1], widths, strict=True)), row[-1]])

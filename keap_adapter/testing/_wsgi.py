@@ -1,7 +1,8 @@
 """Present a request handler (``FakeKeap.handle``) as a WSGI application (PEP 3333).
 
-HTTP parsing (framing, chunked bodies, malformed request lines and lengths, idle sockets)
-is the WSGI server's job; this module only turns a parsed WSGI request into an
+HTTP parsing (framing, chunked bodies, malformed request lines and lengths, idle and slow
+sockets) is the WSGI server's job, as PEP 3333 hides framing from the app (``_serve`` adds
+two checks to waitress's); this module only turns a parsed WSGI request into an
 ``httpx.Request`` and the handler's ``httpx.Response`` back into a WSGI answer. It imports
 nothing beyond the standard library and httpx, so any WSGI server can serve the fake.
 """

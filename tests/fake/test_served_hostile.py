@@ -1,12 +1,16 @@
 """The served fake against hostile or broken HTTP, spoken over raw loopback sockets.
 
 Every malformed request gets an answer (4xx, or 501 for a transfer coding the server does
-not implement, as RFC 9112 section 6.1 says), a chunked body is one request, bodies are
-capped, idle connections are closed and the threads answering stay few.
+not implement, as RFC 9112 section 6.1 says), a chunked body is one request, a request framed
+by both Content-Length and Transfer-Encoding is refused with its connection closed (so no
+request smuggled behind it is answered), bodies are capped, idle connections are closed, so
+are connections whose request is not sent whole in time (slowloris), and the threads
+answering stay few.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import resource
 import select
@@ -111,27 +115,74 @@ def test_a_chunked_body_is_read_as_one_request(fake: FakeKeap, server: FakeServe
     ]
 
 
-def test_chunked_and_content_length_together_make_no_second_request(
-    fake: FakeKeap, server: FakeServer
+def _exchange_until_quiet(
+    server: FakeServer, raw: bytes, quiet: float = 2.0
+) -> tuple[list[Answer], bool]:
+    """Send raw bytes on one connection: the answers, and whether the server closed it.
+
+    Reads until the server closes the connection or sends nothing for ``quiet`` seconds.
+    """
+    with _connect(server, timeout=quiet) as sock:
+        sock.sendall(raw)
+        data = b""
+        try:
+            while chunk := sock.recv(65536):
+                data += chunk
+        except TimeoutError:
+            return _parse(data), False
+        except ConnectionResetError:
+            pass
+        return _parse(data), True
+
+
+# A request framed by both Content-Length and Transfer-Encoding, and a second request
+# hidden in its body: a front end reading by Content-Length (4) sees one request, a server
+# reading the chunks two. RFC 9112 section 6.1 (and 6.3): such a message is an error, or
+# the connection is closed after it; HTTP/1.0 has no Transfer-Encoding, so one in an
+# HTTP/1.0 request is faulty framing. Either way the hidden request must go unanswered.
+_SMUGGLED = _request("GET", TAGS, "Connection: close")
+_FRAMED_TWICE = {
+    "http/1.1": _request(
+        "POST", TAGS, "Content-Length: 4", "Transfer-Encoding: chunked", body=b"0\r\n\r\n"
+    ),
+    "http/1.1 te first": _request(
+        "POST", TAGS, "Transfer-Encoding: chunked", "Content-Length: 5", body=b"0\r\n\r\n"
+    ),
+    **{
+        f"http/{version} keep-alive": (
+            f"POST {TAGS} HTTP/{version}\r\nHost: fake\r\nX-Keap-API-Key: {KEY}\r\n"
+            "Connection: keep-alive\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n"
+            "\r\n0\r\n\r\n"
+        ).encode()
+        for version in ("1.0", "1.2")
+    },
+}
+
+
+@pytest.mark.parametrize("first", list(_FRAMED_TWICE.values()), ids=list(_FRAMED_TWICE))
+def test_content_length_with_transfer_encoding_is_refused_and_the_connection_closed(
+    fake: FakeKeap, server: FakeServer, first: bytes
 ) -> None:
-    # Read by Content-Length (4), the rest of the chunks would be a request of their own.
-    raw = _request(
-        "POST",
-        TAGS,
-        "Content-Type: application/json",
-        "Content-Length: 4",
-        "Transfer-Encoding: chunked",
-        "Connection: close",
-        body=b'e\r\n{"name":"VIP"}\r\n0\r\n\r\n',
-    )
+    answers, closed = _exchange_until_quiet(server, first + _SMUGGLED)
 
-    answers = _exchange(server, raw)
+    assert [code for code, _, _ in answers] == [400]  # the smuggled GET got no answer
+    assert answers[0][1].get("connection") == "close"
+    assert closed
+    assert fake.requests == []  # the fake saw neither
+    _still_answers(server)
 
-    # RFC 9112 section 6.3: Transfer-Encoding overrides Content-Length, or the request
-    # is refused; either way there is one answer.
-    assert len(answers) == 1
-    assert answers[0][0] in (201, 400)
-    assert len(fake.requests) <= 1
+
+def test_a_chunked_request_without_content_length_keeps_the_connection(
+    server: FakeServer,
+) -> None:
+    chunked = _request("POST", TAGS, "Transfer-Encoding: chunked", body=b"0\r\n\r\n")
+
+    answers, closed = _exchange_until_quiet(server, chunked + _SMUGGLED)
+
+    # Not refused for being chunked: the empty body is a 400 from the fake itself.
+    assert [code for code, _, _ in answers] == [400, 200]
+    assert answers[0][1].get("connection") != "close"
+    assert closed  # by the second request's Connection: close
 
 
 def test_a_pipelined_pair_gets_two_answers_in_order(server: FakeServer) -> None:
@@ -352,6 +403,69 @@ def test_idle_connections_are_closed_and_cost_no_thread(fake: FakeKeap) -> None:
             for sock in [*idle, half_sent]:
                 sock.close()
     assert during <= before + 4 + 1  # the answering threads and the event loop
+
+
+def test_slow_requests_cannot_hold_every_connection(fake: FakeKeap) -> None:
+    # Slowloris: clients that never finish a request, yet are never idle, fill the
+    # connection limit; each must be closed once its request is request_timeout seconds
+    # old, so that a client waiting in the listen backlog is answered.
+    with FakeServer(fake.handle, connection_limit=5, request_timeout=1) as server:
+        head = _request("POST", TAGS, "Content-Length: 1000")
+        slow = [_connect(server) for _ in range(6)]
+        for sock in slow[:3]:
+            sock.sendall(head[:20])  # headers, a byte at a time from here
+        for sock in slow[3:5]:
+            sock.sendall(head)  # the body, a byte at a time from here
+        # slow[5] sends nothing at all: a new connection owes its first request at once.
+        stop = threading.Event()
+
+        def drip() -> None:
+            while not stop.wait(0.2):
+                for sock in slow[:5]:
+                    with contextlib.suppress(OSError):
+                        sock.sendall(b"X")
+
+        dripper = threading.Thread(target=drip)
+        dripper.start()
+        try:
+            time.sleep(0.3)  # the slow clients hold every slot
+            started = time.monotonic()
+            response = httpx.get(server.url + TAGS, headers={"X-Keap-API-Key": KEY}, timeout=8)
+            waited = time.monotonic() - started
+
+            assert response.status_code == 200
+            assert waited < 5
+            assert all(_closed_by_server(sock) for sock in slow)
+        finally:
+            stop.set()
+            dripper.join()
+            for sock in slow:
+                sock.close()
+    assert fake.requests[-1].method == "GET"  # none of the slow requests reached the fake
+    assert all(request.method == "GET" for request in fake.requests)
+
+
+def test_a_request_sent_within_request_timeout_is_answered(fake: FakeKeap) -> None:
+    with FakeServer(fake.handle, request_timeout=1) as server, _connect(server) as sock:
+        raw = _request("GET", TAGS, "Connection: close")
+        for piece in (raw[:10], raw[10:30], raw[30:]):  # slow, but within the second
+            sock.sendall(piece)
+            time.sleep(0.2)
+        time.sleep(0.5)  # and the answer waits: the deadline is for the request alone
+
+        assert [code for code, _, _ in _parse(_read_to_eof(sock))] == [200]
+
+
+def test_a_kept_alive_connection_is_closed_by_idle_timeout_not_request_timeout(
+    fake: FakeKeap,
+) -> None:
+    server = FakeServer(fake.handle, idle_timeout=60, request_timeout=1)
+    with server, _connect(server) as sock:
+        sock.sendall(_request("GET", TAGS))
+        time.sleep(2)  # idle between requests, past request_timeout
+        sock.sendall(_request("GET", TAGS, "Connection: close"))
+
+        assert [code for code, _, _ in _parse(_read_to_eof(sock))] == [200, 200]
 
 
 def test_the_answering_threads_are_bounded_under_concurrent_load(fake: FakeKeap) -> None:

@@ -113,15 +113,15 @@ def test_a_notebook_is_capped_by_its_code_not_its_outputs(project: Path) -> None
         cell = {"cell_type": "code", "source": code, "outputs": [{"text": output}]}
         return json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4})
 
-    (project / "plots.ipynb").write_text(notebook(CALL, "x" * 1_500))  # images, mostly
-    (project / "long.ipynb").write_text(notebook(CALL + "x = 1\n" * 100, ""))
-    (project / "huge.ipynb").write_text(notebook(CALL, "x" * 3_000))  # over 10 times the cap
+    (project / "plots.ipynb").write_text(notebook(CALL, "x" * 400))  # images, mostly
+    (project / "long.ipynb").write_text(notebook(CALL + "x = 1\n" * 46, ""))  # 465 bytes
+    (project / "huge.ipynb").write_text(notebook(CALL, "x" * 600))  # over twice the cap
     report = audit_path(project, max_file_size=300)
     assert called_in(report) == {"good.py", "plots.ipynb"}
     assert skipped(report) == {
-        "huge.ipynb": "too large: 3.1 kB, over the 3.0 kB limit for a notebook file "
-        "(10 times --max-file-size: outputs take room)",
-        "long.ipynb": "too large: its code cells hold 634 bytes, over the 300 bytes limit"
+        "huge.ipynb": "too large: 743 bytes, over the 600 bytes limit for a notebook file "
+        "(2 times --max-file-size: outputs take room)",
+        "long.ipynb": "too large: its code cells hold 310 bytes, over the 300 bytes limit"
         " (--max-file-size)",
     }
 
@@ -484,3 +484,115 @@ def test_a_bad_max_file_time_is_a_usage_error(
 def test_a_limit_must_be_positive_or_none(project: Path, limits: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match="must be positive or None"):
         audit_path(project, **limits)
+
+
+# ------------------------------------------------------------------------------ file names
+
+
+def named(folder: Path, name: str | bytes, text: str = CALL) -> str:
+    """A file ``name`` in ``folder`` (bytes: not UTF-8), as the audit names it."""
+    shown = os.fsdecode(name)
+    try:
+        (folder / shown).write_text(text)
+    except (OSError, UnicodeError):  # a file system that refuses such a name
+        pytest.skip(f"no file may be named {shown!r} here")
+    return shown
+
+
+# A name that is one line of the report, then a forged line; a terminal's escape sequence
+# (red text); a carriage return that rewrites the line; a bidirectional override ("Trojan
+# Source", CVE-2021-42574) that shows the name backwards; a byte no codec decodes.
+HOSTILE_NAMES: dict[str, tuple[str | bytes, str]] = {
+    "newline": ("evil\nC:\\fake.py:1:1  ContactService.load  covered.py", "evil\\nC:\\fake.py"),
+    "escape": ("\x1b[31mred.py", "\\x1b[31mred.py"),
+    "carriage return": ("cr\rgood.py", "cr\\rgood.py"),
+    "bidi override": ("bidi\u202eyp.py", "bidi\\u202eyp.py"),
+    "undecodable": (b"bad\xffname.py", "bad\\xffname.py"),
+}
+
+
+@pytest.mark.parametrize(("name", "shown"), list(HOSTILE_NAMES.values()), ids=list(HOSTILE_NAMES))
+def test_a_file_name_cannot_forge_or_hide_report_lines(
+    project: Path, name: str | bytes, shown: str
+) -> None:
+    file = named(project, name)
+    report = audit_path(project)
+    assert called_in(report) == {"good.py", file}  # the report keeps the real name
+
+    text = render_text(report)
+
+    assert all(line.isprintable() for line in text.splitlines())
+    assert f"\n{shown}:1:1 " in text  # one line, escaped, where the call is
+    assert not [line for line in text.splitlines() if line.startswith("C:")]
+    text.encode("utf-8")  # printable on a strict UTF-8 terminal
+
+
+def test_names_in_skipped_files_and_the_root_are_escaped(tmp_path: Path) -> None:
+    root = tmp_path / "pro\nject"
+    root.mkdir()
+    (root / "good.py").write_text(GOOD)
+    (tmp_path / "out\nside.py").write_text(CALL)
+    link(root / "link\r.py", tmp_path / "out\nside.py")
+    named(root, "big\n.py", CALL * 100)
+
+    text = render_text(audit_path(root, max_file_size=100))
+
+    assert all(line.isprintable() for line in text.splitlines())
+    assert text.startswith(f"Keap XML-RPC call sites in {tmp_path}/pro\\nject (")
+    assert "\n  big\\n.py:?: too large: 3.4 kB, over the 100 bytes limit" in text
+    assert f"\n  link\\r.py:?: outside the target: a link to {tmp_path}/out\\nside.py," in text
+
+
+def test_a_string_in_the_code_cannot_forge_report_lines(project: Path) -> None:
+    # Column names are the code's own string literals, and the report lists them.
+    (project / "cols.py").write_text(
+        's.ContactService.load("k", 1, ["Id", "X\\nC:\\\\fake.py:9:9  forged"])\n'
+    )
+
+    text = render_text(audit_path(project))
+
+    assert all(line.isprintable() for line in text.splitlines())
+    assert "Contact.X\\nC:\\fake.py:9:9  forged" in text
+
+
+def test_the_json_report_escapes_what_a_terminal_would_run_and_keeps_the_names(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = {named(project, name) for name, _ in HOSTILE_NAMES.values()}
+
+    assert main(["audit", str(project), "--json"]) == 0
+    out = capsys.readouterr().out
+
+    out.encode("utf-8")  # no lone surrogate: printable on a strict UTF-8 terminal
+    assert all(char.isprintable() or char == "\n" for char in out)
+    assert {c["file"] for c in json.loads(out)["calls"]} == {"good.py", *files}  # exact
+
+
+# ------------------------------------------------------------------------------ notebook cap
+
+
+def test_the_default_notebook_cap_is_10_mb_and_the_report_says_so(project: Path) -> None:
+    # Parsing a notebook's JSON took about 25 times its size (1.26 GB for a 46 MB one made of
+    # small objects): the file itself is capped at twice --max-file-size, 10 MB by default.
+    limit = 10_000_000
+    cell = {"cell_type": "code", "source": CALL, "outputs": []}
+    head = json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4})[:-1]
+    padding = ', "pad": "' + "x" * (limit - len(head) - 12) + '"}'
+    (project / "at.ipynb").write_text(head + padding)  # images, mostly: read
+    (project / "over.ipynb").write_text(head + padding.replace('"x', '"xx'))  # one byte more
+    (project / "z_good.py").write_text(CALL)
+    assert [(project / name).stat().st_size for name in ("at.ipynb", "over.ipynb")] == [
+        limit,
+        limit + 1,
+    ]
+
+    report = audit_path(project)
+
+    assert called_in(report) == {"good.py", "at.ipynb", "z_good.py"}
+    assert skipped(report) == {
+        "over.ipynb": "too large: 10,000,001 bytes, over the 10,000,000 bytes limit for a "
+        "notebook file (2 times --max-file-size: outputs take room)"
+    }
+    text = render_text(report)
+    assert "\n  over.ipynb:?: too large: 10,000,001 bytes, over the 10,000,000 bytes" in text
+    assert "z_good.py:1:1 " in text
