@@ -5,7 +5,13 @@ httpx would read and inflate a whole body, however large; a gzip bomb (a megabyt
 inflates to a gibibyte) would then exhaust memory. Here the raw bytes are read in small
 pieces and inflated with ``zlib``'s ``max_length`` (Python's zlib documentation,
 ``Decompress.decompress``), so memory stays near the cap whatever the ratio. Only ``gzip``
-and ``deflate`` are asked for (``Accept-Encoding``), so only those are decoded.
+and ``deflate`` are asked for (``Accept-Encoding``), so only those are decoded, at most
+:data:`MAX_CODINGS` of them on one body.
+
+A coded body must end exactly where its coding does: bytes after the end marker (zlib's
+``unused_data``, which nothing would count) and a body that stops before it are both
+``httpx.DecodingError``, which the clients report as a lost answer (``TransportError``),
+like a plain body cut short. A second gzip member (RFC 1952 allows several) is refused too.
 """
 
 from __future__ import annotations
@@ -18,9 +24,11 @@ import httpx
 
 from ._exceptions import ResponseTooLargeError
 
-__all__ = ["ACCEPT_ENCODING", "Reader", "deadline_passed"]
+__all__ = ["ACCEPT_ENCODING", "MAX_CODINGS", "Reader", "deadline_passed"]
 
 ACCEPT_ENCODING = "gzip, deflate"
+# What we ask for, each once, is two codings; more on one body is no server of ours.
+MAX_CODINGS = 2
 _PIECE = 64 * 1024
 
 
@@ -30,7 +38,8 @@ def deadline_passed(seconds: float) -> httpx.ReadTimeout:
 
 
 class _Inflate:
-    """One content-coding undone, in pieces of at most ``_PIECE`` bytes."""
+    """One content-coding undone, in pieces of at most ``_PIECE`` bytes, refusing anything
+    after the end of the coded stream and, at the end of the body, a stream cut short."""
 
     def __init__(self, coding: str) -> None:
         # gzip: zlib's wbits 16+MAX_WBITS; deflate: zlib-wrapped, though some servers send
@@ -41,17 +50,53 @@ class _Inflate:
         )
         self._started = False
 
+    def inflate(self, pieces: Iterable[bytes]) -> Iterator[bytes]:
+        """``pieces`` decoded, lazily: a bomb is stopped one output piece at a time."""
+        for piece in pieces:
+            yield from self.feed(piece)
+
     def feed(self, data: bytes) -> Iterator[bytes]:
-        if not self._started and self._coding == "deflate" and data and data[0] & 0x0F != 8:
+        if not data:
+            return
+        if self._inflater.eof:
+            raise self._after_end()
+        if not self._started and self._coding == "deflate" and data[0] & 0x0F != 8:
             self._inflater = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate, no zlib header
         self._started = True
-        try:
-            out = self._inflater.decompress(data, _PIECE)
+        yield from self._run(data)
+        # While zlib holds input back (the output piece was full), go on with it.
+        while self._inflater.unconsumed_tail:
+            yield from self._run(self._inflater.unconsumed_tail)
+
+    def end(self) -> Iterator[bytes]:
+        """What zlib still holds, then an error if the stream has not reached its end."""
+        if not self._started:
+            return  # an empty body (a 204 declared gzip, say): nothing was coded
+        while not self._inflater.eof:
+            out = self._decompress(b"")
+            if not out:
+                raise httpx.DecodingError(
+                    f"the {self._coding} body ends before its end marker (truncated)"
+                )
             yield out
-            while self._inflater.unconsumed_tail:
-                yield self._inflater.decompress(self._inflater.unconsumed_tail, _PIECE)
+
+    def _run(self, data: bytes) -> Iterator[bytes]:
+        out = self._decompress(data)
+        # Past the end, zlib keeps the rest in unused_data, uncounted and copied again on
+        # each call; RFC 1952 allows more gzip members, but one answer is one member.
+        if self._inflater.unused_data:
+            raise self._after_end()
+        if out:
+            yield out
+
+    def _decompress(self, data: bytes) -> bytes:
+        try:
+            return self._inflater.decompress(data, _PIECE)
         except zlib.error as exc:
             raise httpx.DecodingError(f"the {self._coding} body is corrupt: {exc}") from exc
+
+    def _after_end(self) -> httpx.DecodingError:
+        return httpx.DecodingError(f"data after the end of the {self._coding} body")
 
 
 class Reader:
@@ -63,9 +108,14 @@ class Reader:
             c.strip().lower() for c in response.headers.get("content-encoding", "").split(",")
         ]
         codings = [c for c in codings if c and c != "identity"]
+        if len(codings) > MAX_CODINGS:
+            raise httpx.DecodingError(
+                f"{len(codings)} content-codings on one body; at most {MAX_CODINGS} are read"
+            )
         unknown = [c for c in codings if c not in ("gzip", "deflate")]
         if unknown:
             raise httpx.DecodingError(f"unasked-for content-encoding {', '.join(unknown)}")
+        # The last coding applied is the first undone (RFC 9110 8.4).
         self._layers = [_Inflate(c) for c in reversed(codings)]
         self._parts: list[bytes] = []
         self._size = 0
@@ -74,10 +124,13 @@ class Reader:
         """Add one raw piece."""
         if time.monotonic() > self._deadline:
             raise deadline_passed(self._limit)
-        for piece in self._decoded([raw], 0):
-            self._size += len(piece)
-            self.check(self._size)
-            self._parts.append(piece)
+        self._keep(self._decoded(iter((raw,)), 0))
+
+    def finish(self) -> None:
+        """The body has ended: take what each layer still holds, and raise if one of them
+        stopped before its end marker (a truncated answer, like a cut plain body)."""
+        for depth, layer in enumerate(self._layers):
+            self._keep(self._decoded(layer.end(), depth + 1))
 
     def check(self, size: int) -> None:
         """Raise if ``size`` bytes are over the cap."""
@@ -87,12 +140,18 @@ class Reader:
                 "reading stopped there"
             )
 
-    def _decoded(self, pieces: Iterable[bytes], depth: int) -> Iterator[bytes]:
-        if depth == len(self._layers):
-            yield from pieces
-            return
+    def _keep(self, pieces: Iterable[bytes]) -> None:
         for piece in pieces:
-            yield from self._decoded(self._layers[depth].feed(piece), depth + 1)
+            self._size += len(piece)
+            self.check(self._size)
+            self._parts.append(piece)
+
+    def _decoded(self, pieces: Iterator[bytes], start: int) -> Iterator[bytes]:
+        """``pieces`` through the layers from ``start`` on: a chain of at most
+        ``MAX_CODINGS`` generators, built in a loop."""
+        for layer in self._layers[start:]:
+            pieces = layer.inflate(pieces)
+        return pieces
 
     def body(self) -> bytes:
         """Everything read, decoded."""
@@ -118,6 +177,7 @@ def read(response: httpx.Response, reader: Reader) -> httpx.Response:
         return response
     for raw in response.iter_raw():
         reader.take(raw)
+    reader.finish()
     return _holding(response, reader.body())
 
 
@@ -127,6 +187,7 @@ async def aread(response: httpx.Response, reader: Reader) -> httpx.Response:
         return response
     async for raw in response.aiter_raw():
         reader.take(raw)
+    reader.finish()
     return _holding(response, reader.body())
 
 

@@ -33,8 +33,10 @@ carries a ``"note"`` saying so (:func:`._cassette_file.collapse_notes`).
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
@@ -42,6 +44,8 @@ from typing import Any, cast
 
 import httpx
 
+from .. import _body, _deadline
+from .._config import MAX_RESPONSE_SIZE
 from ._cassette_file import (
     FORMAT,
     UNSTATED,
@@ -87,6 +91,14 @@ class Cassette:
     to the fields the file already names, and ``placeholder`` defaults to the file's (else
     ``<REDACTED>``): see the module docs. Use as a (sync or async) context manager: the file
     is saved on exit if anything was recorded.
+
+    A real answer is read as the client reads one (:mod:`keap_adapter._body`): at most
+    ``max_response_size`` bytes once decompressed (the client's default; the client's own
+    cap still applies to what the cassette hands it), refusing a coded body cut short or
+    followed by more data, and, under the sync client, within the attempt's deadline (the
+    cassette's own ``HTTPTransport`` gets it down to each socket read). An answer refused so
+    raises what the client raises (``ResponseTooLargeError``, ``TransportError``) and is not
+    recorded.
     """
 
     def __init__(
@@ -97,6 +109,7 @@ class Cassette:
         real_transport: httpx.BaseTransport | httpx.AsyncBaseTransport | object | None = None,
         redact_fields: Iterable[str] = (),
         placeholder: str | None = None,
+        max_response_size: int = MAX_RESPONSE_SIZE,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
@@ -104,6 +117,11 @@ class Cassette:
             raise TypeError(f"redact_fields must be a list of names, not {redact_fields!r}")
         if placeholder == "":
             raise ValueError("placeholder must not be empty")
+        if isinstance(max_response_size, bool) or not isinstance(max_response_size, int):
+            raise TypeError(f"max_response_size must be an int, not {max_response_size!r}")
+        if max_response_size <= 0:
+            raise ValueError(f"max_response_size must be positive, not {max_response_size}")
+        self.max_response_size = max_response_size
         self.path = Path(path)
         self.mode = mode
         self.existed = self.path.exists()
@@ -251,6 +269,16 @@ class Cassette:
             self._dirty = True
         return build_response(answer)
 
+    def _reader(self, response: httpx.Response) -> _body.Reader:
+        """A bounded reader for a real answer: the cassette's cap, and the sync client's
+        attempt deadline when one is running on this thread (the async client bounds the
+        whole attempt, this transport included, with ``asyncio.wait_for``)."""
+        end: float | None = getattr(_deadline._local, "end", None)
+        if end is None:
+            return _body.Reader(response, self.max_response_size, math.inf, math.inf)
+        left = max(0.0, end - time.monotonic())
+        return _body.Reader(response, self.max_response_size, end, left)
+
     def _miss_message(self, stored: dict[str, Any]) -> str:
         recorded = self._replays.counts[request_key(stored)]
         if not self.existed:
@@ -269,7 +297,8 @@ class Cassette:
                 raise CassetteError(f"real_transport {self._real!r} cannot send sync requests")
             return cast("httpx.BaseTransport", self._real)
         if self._own_sync is None:
-            self._own_sync = httpx.HTTPTransport()
+            # Per-read deadlines, as the client gives its own transport (see _deadline).
+            self._own_sync = _deadline.with_deadlines(httpx.HTTPTransport())
         return self._own_sync
 
     def _real_async(self) -> httpx.AsyncBaseTransport:
@@ -337,7 +366,7 @@ class CassetteTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
             return replayed
         response = self.cassette._real_sync().handle_request(request)
         try:
-            response.read()
+            _body.read(response, self.cassette._reader(response))
         finally:
             response.close()
         return self.cassette._record(pending, response)
@@ -350,7 +379,7 @@ class CassetteTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
             return replayed
         response = await self.cassette._real_async().handle_async_request(request)
         try:
-            await response.aread()
+            await _body.aread(response, self.cassette._reader(response))
         finally:
             await response.aclose()
         return self.cassette._record(pending, response)
