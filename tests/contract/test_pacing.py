@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
@@ -22,6 +22,14 @@ from keap_adapter.testing import FakeKeap
 from ..pacing.redis_server import own_server
 
 NO_RETRY = ka.RetryPolicy(max_retries=0)  # a 429 surfaces instead of being retried
+
+
+def _today() -> datetime:
+    return datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _midday() -> datetime:
+    return _today() + timedelta(hours=12)
 
 
 def _client(fake: FakeKeap, backend: BackendName, **options: object) -> ka.KeapClient:
@@ -111,7 +119,7 @@ def test_a_spent_daily_quota_is_refused_before_sending_naming_the_reset(
     backend: BackendName,
 ) -> None:
     fake = FakeKeap(limits=Limits(per_second=None, per_minute=None, per_day=None))
-    fake.now = lambda: datetime(2026, 11, 29, 18, 0, tzinfo=timezone.utc)
+    fake.now = _midday  # the day the wall clock is in: the client reads both clocks
     with _client(fake, backend) as client:
         contact_id = _one_contact(client)
         fake.gateway.limits = Limits(
@@ -125,12 +133,12 @@ def test_a_spent_daily_quota_is_refused_before_sending_naming_the_reset(
     assert len(fake.requests) == sent  # nothing was sent into the wall
     assert caught.value.operation == "contacts.get"
     assert caught.value.backend == backend
-    assert caught.value.resets_at == datetime(2026, 11, 30, tzinfo=timezone.utc)
+    assert caught.value.resets_at == _today() + timedelta(days=1)  # the next 00:00 UTC
 
 
 def test_a_429_saying_the_day_is_spent_is_typed_and_not_retried(backend: BackendName) -> None:
     fake = FakeKeap(limits=Limits(per_second=None, per_minute=None, per_day=None))
-    fake.now = lambda: datetime(2026, 11, 29, 18, 0, tzinfo=timezone.utc)
+    fake.now = _midday  # the day the wall clock is in: the client reads both clocks
     sleeps: list[float] = []
     with ka.KeapClient(
         backend, fake.api_key, transport=fake.transport, limits=None, sleep=sleeps.append
@@ -144,7 +152,7 @@ def test_a_429_saying_the_day_is_spent_is_typed_and_not_retried(backend: Backend
             client.tags.get(tag_id)
     assert sleeps == []
     assert caught.value.status_code == 429
-    assert caught.value.resets_at == datetime(2026, 11, 30, tzinfo=timezone.utc)
+    assert caught.value.resets_at == _today() + timedelta(days=1)  # the next 00:00 UTC
 
 
 def test_one_limiter_shared_by_two_clients_counts_both(backend: BackendName) -> None:
