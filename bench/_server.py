@@ -34,7 +34,7 @@ from keap_adapter.testing import _fake_tables as tables
 from keap_adapter.testing._fake_rest_json import contact_fields
 from keap_adapter.testing._fake_store import Store
 
-KEY = "bench-key"
+KEY = "bench-key-0123456789"
 Row = dict[str, Any]
 
 

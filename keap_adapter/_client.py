@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 import httpx
 
-from . import __version__, _body
+from . import __version__, _body, _log_redaction
 from ._bulk import CONCURRENCY, arun_parts
 from ._config import (
     DEFAULT_BASE_URL,
@@ -31,8 +31,8 @@ from ._config import (
     Settings,
     settings_from_env,
 )
+from ._deadline import DeadlineBackend, with_deadlines
 from ._deadline import attempt as deadline_for_thread
-from ._deadline import with_deadlines
 from ._exceptions import (
     AuthenticationError,
     ConfigurationError,
@@ -142,6 +142,7 @@ class _BaseClient:
         limiter: BaseLimiter | None = None,
     ) -> None:
         self._settings = settings
+        _log_redaction.watch(self._secrets)  # no log line of httpx/httpcore shows them
         self._backend = make_backend(self._settings)
         self._policy = retry_policy or RetryPolicy(max_retries=self._settings.max_retries)
         self._limiter = _limiter(limits, limiter)
@@ -352,6 +353,22 @@ class _NoCookies(httpx.Cookies):
         """Keep nothing."""
 
 
+_HTTP_TRANSPORT = httpx.HTTPTransport  # the class, as imported (tests may patch the name)
+
+
+def _deadlined(transport: httpx.BaseTransport | None) -> httpx.BaseTransport:
+    """The sync transport, its socket reads held to the whole-call deadline: the library's
+    own, or the user's ``httpx.HTTPTransport`` (a custom CA or proxy), wrapped once however
+    many clients share it. Any other transport keeps only the per-read ``timeout`` while the
+    headers come (see :class:`KeapClient`)."""
+    transport = httpx.HTTPTransport() if transport is None else transport
+    if isinstance(transport, _HTTP_TRANSPORT):
+        pool = getattr(transport, "_pool", None)
+        if not isinstance(getattr(pool, "_network_backend", None), DeadlineBackend):
+            with_deadlines(transport)
+    return transport
+
+
 class _Http(httpx.Client):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -365,7 +382,14 @@ class _AsyncHttp(httpx.AsyncClient):
 
 
 class KeapClient(_BaseClient):
-    """The synchronous client. ``client.contacts`` and ``client.tags`` hold the operations."""
+    """The synchronous client. ``client.contacts`` and ``client.tags`` hold the operations.
+
+    Each attempt must end within its deadline (``call_deadline``, by default three times
+    ``timeout``), down to each socket read: on the client's own transport and on an
+    ``httpx.HTTPTransport`` you pass as ``transport=`` (for a custom CA or a proxy). Any other
+    transport (a mock, a cassette, your own class) keeps the deadline on the answer's body
+    only; until the status line and headers have come, only ``timeout`` bounds each read.
+    """
 
     def __init__(
         self,
@@ -409,11 +433,7 @@ class KeapClient(_BaseClient):
         )
         self._sleep = sleep
         self._serial = KeyedLocks()
-        own = transport is None  # the library's own transport gets per-read deadlines
-        self._http = _Http(
-            transport=with_deadlines(httpx.HTTPTransport()) if own else transport,
-            timeout=self._settings.timeout,
-        )
+        self._http = _Http(transport=_deadlined(transport), timeout=self._settings.timeout)
         self.contacts = Contacts(self)
         self.tags = Tags(self)
 

@@ -91,9 +91,24 @@ class Settings:
         return self.backend == "xmlrpc" and self.xmlrpc_url is not None and self.auth is None
 
 
+# Keap's Personal Access Tokens and Service Account Keys are far longer than this (a
+# "KeapAK-" prefix and dozens of random characters): a shorter key was cut when copied, or is
+# a placeholder. Refusing it also keeps redaction sound: a key of a few characters would be
+# found, and replaced, inside ordinary words of every error and log line.
+MIN_API_KEY_LENGTH = 16
+
+
 def check_api_key(key: object) -> None:
-    """Refuse a key that cannot travel in an HTTP header, without ever printing it."""
+    """Refuse a key that cannot travel in an HTTP header, or too short to be a Keap key,
+    without ever printing it."""
     check_header_value(key, "the API key")
+    assert isinstance(key, str)  # checked above
+    if len(key) < MIN_API_KEY_LENGTH:
+        raise ConfigurationError(
+            f"the API key is too short ({len(key)} character{'s' * (len(key) != 1)}; at least "
+            f"{MIN_API_KEY_LENGTH} are required): Keap's Personal Access Tokens and Service "
+            "Account Keys are far longer, so it was probably cut when copied"
+        )
 
 
 def check_header_value(value: object, what: str) -> None:

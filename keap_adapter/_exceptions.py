@@ -96,17 +96,32 @@ class KeapError(Exception):
 
     def _redact_own(self, secrets: tuple[str, ...]) -> None:
         # Every text attribute: the message and what subclasses keep from the answer
-        # (``request_id``, ``fault_tag``, a redirect's ``location``).
+        # (``request_id``, ``fault_tag``, a redirect's ``location``); but ``operation`` and
+        # ``backend``, which are the library's own words, never the server's: a secret that
+        # happens to spell one ("rest") must not turn it into "***".
+        rendered = self._render()
         for name, value in vars(self).items():
-            if isinstance(value, str):
+            if isinstance(value, str) and name not in _OURS:
                 setattr(self, name, redact_text(value, secrets))
-        self.args = tuple(redact_text(a, secrets) if isinstance(a, str) else a for a in self.args)
+        # The rendered message is rendered again (its "operation [backend]: " kept whole).
+        self.args = tuple(
+            self._render()
+            if a == rendered
+            else redact_text(a, secrets)
+            if isinstance(a, str)
+            else a
+            for a in self.args
+        )
         notes = getattr(self, "__notes__", None)
         if isinstance(notes, list):
             notes[:] = [redact_text(n, secrets) if isinstance(n, str) else n for n in notes]
 
     def __str__(self) -> str:
         return self._render()
+
+
+# What KeapError.redact leaves alone: named by the library, never taken from an answer.
+_OURS = frozenset(("operation", "backend"))
 
 
 class ConfigurationError(KeapError):

@@ -197,6 +197,11 @@ class _Finder:
         self.min_tail = max(1, min(MIN_TAIL, -(-len(secret) // 3)))
         # No tail of a spelling is longer than the longest spelling.
         self.longest = max([sum(len(forms[0]) for forms in self.units), *map(len, self.encoded)])
+        # What makes finding a cut tail cheap (it runs on every text): where a spelling may
+        # start (a form of the secret's first character), and every base64 tail long enough.
+        self.first = re.compile("(?=" + _alternatives(self.units[0]) + ")")
+        tails = {form[:n] for form in self.encoded for n in range(self.min_tail, len(form) + 1)}
+        self.encoded_tail = re.compile(_alternatives(tails) + r"\Z") if tails else None
 
     def redact(self, text: str, placeholder: str) -> str:
         """``text`` with the secret replaced: every spelling, every base64 run holding it
@@ -212,17 +217,23 @@ class _Finder:
         body = text.rstrip()
         body = next((body[: -len(m)] for m in _TRUNCATION_MARKS if body.endswith(m)), body)
         cut = len(body)
-        # The leftmost start that works is the longest tail.
-        for start in range(max(0, cut - self.longest), cut - self.min_tail + 1):
-            rest = body[start:]
-            if any(form.startswith(rest) for form in self.encoded):
-                run = start  # the whole run: its first characters carry bits of it too
-                while run and body[run - 1] in _BASE64_ALPHABET:
-                    run -= 1
-                return text[:run] + placeholder + text[cut:]
-            if self._spelling_starts(body, start):
-                return text[:start] + placeholder + text[cut:]
-        return text
+        low, high = max(0, cut - self.longest), cut - self.min_tail
+        if high < low:
+            return text
+        # The leftmost start that works is the longest tail: the start of a base64 tail (the
+        # regex finds the leftmost), or before it, where a form of the secret's first
+        # character starts and the rest of the text spells the secret on.
+        found = self.encoded_tail.search(body, low) if self.encoded_tail else None
+        encoded = found.start() if found else cut
+        for match in self.first.finditer(body, low, min(encoded, high + 1)):
+            if self._spelling_starts(body, match.start()):
+                return text[: match.start()] + placeholder + text[cut:]
+        if found is None:
+            return text
+        run = encoded  # the whole run: its first characters carry bits of it too
+        while run and body[run - 1] in _BASE64_ALPHABET:
+            run -= 1
+        return text[:run] + placeholder + text[cut:]
 
     def _spelling_starts(self, text: str, start: int) -> bool:
         """Whether ``text[start:]`` is whole characters of the secret in any of their forms,

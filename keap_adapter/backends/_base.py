@@ -14,8 +14,10 @@ from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
+from pydantic import ValidationError
 
 from .._account_models import CustomField, EmailStatus
 from .._exceptions import APIError, KeapError, RedirectError
@@ -92,15 +94,59 @@ def redirect_error(call: Call, response: httpx.Response, backend: str) -> Redire
     if not 300 <= response.status_code < 400:
         return None
     location = response.headers.get("location")
-    where = f" to {location[:200]!r}" if location else ""
     return RedirectError(
-        f"HTTP {response.status_code}: a redirect{where}, not followed (nothing was done here)",
+        f"HTTP {response.status_code}: a redirect{_where(location)}, not followed "
+        "(nothing was done here)",
         location=location,
         operation=call.operation,
         backend=backend,
         status_code=response.status_code,
         request_id=response.headers.get("x-request-id"),
     )
+
+
+def _where(location: str | None) -> str:
+    """Where a redirect points, for its message: the host alone, whole. Never a cut of the
+    address: the key may sit in it, and a cut would leave a piece of the key too short to be
+    recognised by redaction (the whole address is the error's ``location``, redacted)."""
+    try:
+        # As written (a parsed host is lower-cased, which redaction would not recognise),
+        # without any user:password@ in front.
+        host = urlsplit(location).netloc.rpartition("@")[2] if location else ""
+    except ValueError:
+        host = ""
+    # A DNS name is at most 253 characters (RFC 1035 section 2.3.4), a port 6 more: a longer
+    # one is no host, and is left out rather than cut.
+    return f" to {host!r} (see .location)" if 0 < len(host) <= 259 else " (see .location)"
+
+
+def misfit(exc: Exception) -> str:
+    """What in an answer did not fit, without any value the answer held.
+
+    A parser's own message quotes the value it refused, and may shorten it in its middle
+    (pydantic writes ``'KeapAK-0a1b...XYZ'``): a key quoted so is cut where redaction cannot
+    recognise it. So this names only where (a field's path) and what kind of misfit
+    (pydantic's error type, or the exception's type); and the caller raises ``from None``,
+    since a chained exception is printed with every traceback.
+    """
+    if isinstance(exc, ValidationError):
+        errors = exc.errors(include_url=False, include_context=False, include_input=False)
+        where = "; ".join(f"{_path(e['loc'])}: {e['type']}" for e in errors[:3])
+        more = f"; and {len(errors) - 3} more" if len(errors) > 3 else ""
+        return f"{exc.error_count()} validation error(s) for {exc.title} ({where}{more})"
+    if isinstance(exc, KeyError) and len(exc.args) == 1:
+        return f"no {_part(exc.args[0])} (KeyError)"
+    return f"a value of the wrong form ({type(exc).__name__})"
+
+
+def _path(location: tuple[int | str, ...]) -> str:
+    return ".".join(_part(part) for part in location) or "the value"
+
+
+def _part(part: object) -> str:
+    # A field's name, or a key or index of the answer's: whole, never cut (see misfit).
+    text = str(part)
+    return text if len(text) <= 64 else "<a long name>"
 
 
 @contextmanager

@@ -28,7 +28,7 @@ from .._exceptions import (
 )
 from .._models import LENIENT, Contact, Tag, TaggedContact
 from .._retry import parse_retry_after
-from ._base import Call, ContactFilter, redirect_error
+from ._base import Call, ContactFilter, misfit, redirect_error
 from ._fields import eastern_to_aware, from_struct
 from ._xmlrpc_wire import XmlRpcFault, XmlRpcParseError, loads_response
 
@@ -194,7 +194,7 @@ def validated(operation: str, model: type[M], data: dict[str, Any]) -> M:
     try:
         return model.model_validate(data, context=LENIENT)
     except ValidationError as exc:
-        message = f"{model.__name__} does not fit the model: {exc}".splitlines()[0]
+        message = f"{model.__name__} does not fit the model: {misfit(exc)}"
         raise invalid(operation, message) from None
 
 
@@ -219,7 +219,7 @@ def contact_from_struct(
         values = from_struct(expect(operation, struct, dict), custom_types)
         return Contact.model_validate(values, context=LENIENT)
     except (ValidationError, ValueError, TypeError) as exc:
-        raise invalid(operation, f"contact does not fit the model: {exc}") from None
+        raise invalid(operation, f"contact does not fit the model: {misfit(exc)}") from None
 
 
 def tag_from_row(operation: str, row: dict[str, Any]) -> Tag:
@@ -233,7 +233,7 @@ def tag_from_row(operation: str, row: dict[str, Any]) -> Tag:
     try:
         return Tag.model_validate(data, context=LENIENT)
     except ValidationError as exc:
-        raise invalid(operation, f"tag does not fit the model: {exc}") from None
+        raise invalid(operation, f"tag does not fit the model: {misfit(exc)}") from None
 
 
 def tagged_contact(operation: str, row: dict[str, Any]) -> TaggedContact:
@@ -250,7 +250,7 @@ def tagged_contact(operation: str, row: dict[str, Any]) -> TaggedContact:
         }
         return TaggedContact.model_validate(data, context=LENIENT)
     except (ValidationError, ValueError, TypeError) as exc:
-        raise invalid(operation, f"tagged contact does not fit the model: {exc}") from None
+        raise invalid(operation, f"tagged contact does not fit the model: {misfit(exc)}") from None
 
 
 def data_type_number(operation: str, value: Any) -> int:

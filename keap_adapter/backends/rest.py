@@ -44,6 +44,7 @@ from ._base import (
     Flow,
     Page,
     keeping_partial,
+    misfit,
     redirect_error,
 )
 from ._rest_more import RestSurroundings
@@ -133,21 +134,22 @@ class RestBackend(RestSurroundings, Backend):
         try:
             return response.json()
         except (ValueError, RecursionError) as exc:  # not JSON, or nested beyond reason
+            # From None: the decoder's error keeps the whole body (``.doc``), key and all.
             raise ResponseValidationError(
-                f"HTTP {response.status_code} body is not JSON",
+                f"HTTP {response.status_code} body is not JSON ({type(exc).__name__})",
                 operation=call.operation,
                 backend=self.name,
-            ) from exc
+            ) from None
 
     def _parse(self, call: Call, data: Any, parse: Callable[..., T], *args: Any) -> T:
         try:
             return parse(data, *args)
         except (ValidationError, KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise ResponseValidationError(
-                f"response does not fit the expected shape: {exc}".splitlines()[0],
+            raise ResponseValidationError(  # never chained: exc quotes the answer (see misfit)
+                f"response does not fit the expected shape: {misfit(exc)}",
                 operation=call.operation,
                 backend=self.name,
-            ) from exc
+            ) from None
 
     def error_for(self, call: Call, response: httpx.Response) -> APIError | None:
         """Map a non-2xx answer to its typed error (both Keap and gateway body shapes)."""

@@ -14,6 +14,16 @@ only.
 Incoming requests go through the same redaction before matching, so a redacted recording
 still matches.
 
+OAuth2 traffic too, whatever fields are named: a form-encoded body (the token endpoint's)
+has its :data:`FORM_SECRETS` fields redacted, and a JSON body its :data:`JSON_SECRETS`
+(``access_token``, ``refresh_token``...); their values, and the password of a ``Basic``
+authorization header (the client secret), are remembered as keys. Keys (the API key,
+tokens, the client secret) are scrubbed as the client's own errors scrub them too (see
+:func:`._redact_text.scrub_secrets`): escapes mixed, base64 of a body holding one, a text cut
+short in the middle of one, a header's name; and in the bytes of a body, read as latin-1
+(any ASCII-compatible charset), as UTF-16, and in the charset its ``Content-Type`` declares
+(an EBCDIC or UTF-7 body).
+
 A cassette file names what was redacted in its top-level ``"redacted"`` entry
 (:meth:`Redactor.entry`, read back by :func:`read_entry`), so that a replay redacts live
 requests the same way without being told again.
@@ -23,6 +33,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import codecs
 import functools
 import gzip
 import re
@@ -30,13 +41,17 @@ import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote_plus
 
 from .._config import KEY_PLACEHOLDER
-from ._redact_text import compile_patterns, scrub_stored, scrub_text, spellings
+from .._secrets import redact_text
+from ._redact_text import compile_patterns, scrub_secrets, scrub_stored, scrub_text, spellings
 
 __all__ = [
     "BYTE_ENCODINGS",
     "DEFAULT_PLACEHOLDER",
+    "FORM_SECRETS",
+    "JSON_SECRETS",
     "SECRET_HEADERS",
     "Redactor",
     "byte_patterns",
@@ -52,8 +67,17 @@ SECRET_HEADERS = frozenset(("x-keap-api-key", "authorization", "proxy-authorizat
 # Cookies are dropped rather than masked: a masked Set-Cookie would replay as a junk cookie.
 DROPPED_HEADERS = frozenset(("cookie", "set-cookie"))
 # Shorter keys are not scrubbed from free text: they would mangle unrelated words, and no
-# real Keap key is anywhere near this short.
+# real Keap key is anywhere near this short (the client refuses a key under 16 characters).
 MIN_SECRET_LENGTH = 8
+# OAuth2's secrets, redacted whatever fields are named (RFC 6749 sections 4.1.3, 5.1 and 6;
+# RFC 7636 section 4.5): in a form-encoded body (the token endpoint's requests), and in a JSON
+# body (its answers). "code" only in a form: Keap's JSON error bodies have a "code" (the
+# status), which is no secret.
+FORM_SECRETS = frozenset(
+    ("client_secret", "refresh_token", "code", "code_verifier", "access_token", "password")
+)
+JSON_SECRETS = frozenset(("access_token", "refresh_token", "id_token", "client_secret"))
+FORM_TYPE = "application/x-www-form-urlencoded"
 # Field values are ordinary words: one shorter than this ("Al", "") is redacted in its field
 # only, since scrubbing it everywhere would eat every "al" of the file.
 MIN_VALUE_LENGTH = 4
@@ -73,6 +97,7 @@ FILTER_PARAMETER = "filter"  # REST v2: name==value;name==value
 # The encodings a body that is not UTF-8 text is searched in: latin-1 and Windows-1252 (what
 # HTTP/1.1 text defaulted to, RFC 2616 section 3.7.1), UTF-8 inside other bytes, and UTF-16.
 BYTE_ENCODINGS = ("utf-8", "latin-1", "cp1252", "utf-16-le", "utf-16-be")
+_UTF16 = ("utf-16-le", "utf-16-be")
 GZIP_MAGIC = b"\x1f\x8b"  # RFC 1952, section 2.3.1
 # A gzip body inflating beyond this is scrubbed as it stands: a cassette is no place for
 # one, and a tampered file must not make loading inflate without end.
@@ -137,9 +162,11 @@ class Redactor:
         if "query" in out:
             out["query"] = [[k, self._parameter(k, v)] for k, v in out["query"]]
         if "json" in out:
-            out["json"] = self._fields(out["json"])
+            out["json"] = self._token_fields(self._fields(out["json"]))
         if "xmlrpc" in out:
             out["xmlrpc"] = self._xmlrpc_fields(out["xmlrpc"])
+        if isinstance(out.get("text"), str) and _content_type(out).startswith(FORM_TYPE):
+            out["text"] = self._form(out["text"])
         return out
 
     def scrub(self, stored: Mapping[str, Any]) -> dict[str, Any]:
@@ -150,16 +177,21 @@ class Redactor:
         """
         keys, values = frozenset(self.secrets), frozenset(self.values)
         out = scrub_stored(stored, compile_patterns(keys, values), self.placeholder)
+        out = scrub_secrets(out, keys, self.placeholder)
+        charset = _charset(out)
+        if keys and charset is not None and isinstance(out.get("text"), str):
+            out = _in_charset(out, charset, keys, self.placeholder)
         if keys or values:
             # Built only when there are bytes to scrub: most interactions have none.
             patterns = functools.partial(byte_patterns, keys, values, self.placeholder)
+            redact = functools.partial(_redact_raw, keys, self.placeholder, charset)
             if "base64" in out:
-                out["base64"] = _scrub_base64(out["base64"], patterns)
+                out["base64"] = _scrub_base64(out["base64"], patterns, redact)
             if isinstance(out.get("xmlrpc"), Mapping):
                 call = dict(out["xmlrpc"])
                 for part in ("params", "result"):
                     if part in call:
-                        call[part] = _scrub_tagged(call[part], patterns)
+                        call[part] = _scrub_tagged(call[part], patterns, redact)
                 out["xmlrpc"] = call
         return out
 
@@ -174,6 +206,30 @@ class Redactor:
         out = redact_fields(value, self.fields, self.placeholder, found)
         self._remember_values(*found)
         return out
+
+    def _token_fields(self, value: Any) -> Any:
+        """OAuth2's tokens and secret in a JSON body, remembered as keys (see the docs)."""
+        found: set[str] = set()
+        out = redact_fields(value, JSON_SECRETS, self.placeholder, found)
+        self._remember(*found)
+        return out
+
+    def _form(self, text: str) -> str:
+        """A form-encoded body with its named fields and OAuth2's secrets redacted, pair by
+        pair (the rest of the body is kept as it was written)."""
+        pairs = []
+        for pair in text.split("&"):
+            raw_name, equals, raw_value = pair.partition("=")
+            name, value = unquote_plus(raw_name), unquote_plus(raw_value)
+            if equals and name in FORM_SECRETS:
+                self._remember(value, raw_value)
+            elif equals and is_named(name, self.fields):
+                self._remember_values(value)
+            else:
+                pairs.append(pair)
+                continue
+            pairs.append(f"{raw_name}={self.placeholder}")
+        return "&".join(pairs)
 
     def _xmlrpc_fields(self, body: Mapping[str, Any]) -> dict[str, Any]:
         # Only params and result hold the caller's data. The other keys ("method", "fault")
@@ -226,7 +282,7 @@ class Redactor:
         for name, value in headers.items():
             lowered = name.lower()
             if lowered in SECRET_HEADERS or lowered in DROPPED_HEADERS:
-                self._remember(value, *value.split(None, 1)[1:])
+                self._remember(value, *value.split(None, 1)[1:], *_basic_password(value))
             if lowered not in DROPPED_HEADERS:
                 out[lowered] = self.placeholder if lowered in SECRET_HEADERS else value
         return out
@@ -409,8 +465,11 @@ def _is_word(char: str) -> bool:
 _ASCII_WORD = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 
 
-def scrub_bytes(raw: bytes, patterns: BytePatterns) -> bytes:
-    """``raw`` with every secret replaced, in each encoding of :data:`BYTE_ENCODINGS`.
+def scrub_bytes(
+    raw: bytes, patterns: BytePatterns, redact: Callable[[bytes], bytes] | None = None
+) -> bytes:
+    """``raw`` with every secret replaced, in each encoding of :data:`BYTE_ENCODINGS`, and
+    then by ``redact`` (keys as the client's errors find them, see :func:`_redact_raw`).
 
     A gzip file is scrubbed inside, and compressed again only if something was replaced
     (so an untouched body keeps its bytes). One too large to inflate
@@ -418,17 +477,118 @@ def scrub_bytes(raw: bytes, patterns: BytePatterns) -> bytes:
     """
     inflated = _gunzip(raw)
     if inflated is not None:
-        scrubbed = _scrub_plain(inflated, patterns)
+        scrubbed = _scrub_plain(inflated, patterns, redact)
         return raw if scrubbed == inflated else gzip.compress(scrubbed, mtime=0)
-    return _scrub_plain(raw, patterns)
+    return _scrub_plain(raw, patterns, redact)
 
 
-def _scrub_plain(raw: bytes, patterns: BytePatterns) -> bytes:
+def _scrub_plain(
+    raw: bytes, patterns: BytePatterns, redact: Callable[[bytes], bytes] | None = None
+) -> bytes:
     text = raw.decode("latin-1")
     for pattern, written in patterns:
         # Backslashes doubled: re.sub would read "\\1" in a placeholder as a group reference.
         text = pattern.sub(written.replace("\\", "\\\\"), text)
-    return text.encode("latin-1")
+    out = text.encode("latin-1")
+    return redact(out) if redact is not None else out
+
+
+# Read losslessly (every byte, or every pair of bytes, is one character), so what redaction
+# leaves is written back byte for byte: latin-1 finds an ASCII key in any ASCII-compatible
+# charset (UTF-8, Windows-1252...), UTF-16 at either byte order and either alignment.
+_LOSSLESS = (("latin-1", "strict", 0), *((e, "surrogatepass", o) for e in _UTF16 for o in (0, 1)))
+
+
+def _redact_raw(keys: frozenset[str], placeholder: str, charset: str | None, raw: bytes) -> bytes:
+    """``raw`` with ``keys`` replaced as the client's errors find them (see ``_secrets``):
+    read as each of :data:`_LOSSLESS`, then as the body's declared ``charset``."""
+    if not keys:
+        return raw
+    for encoding, errors, offset in _LOSSLESS:
+        part = raw[offset:]
+        part = part if encoding == "latin-1" else part[: len(part) - len(part) % 2]
+        text = part.decode(encoding, errors)
+        # Latin-1 reads UTF-8 text a byte a character: the placeholder written so too.
+        latin = encoding == "latin-1"
+        written = placeholder.encode("utf-8").decode("latin-1") if latin else placeholder
+        redacted = redact_text(text, keys, written)
+        if redacted != text:
+            done = redacted.encode(encoding, errors)
+            raw = raw[:offset] + done + raw[offset + len(part) :]
+    if charset is not None:
+        raw = _redact_charset(raw, charset, keys, placeholder)
+    return raw
+
+
+def _redact_charset(raw: bytes, charset: str, keys: frozenset[str], placeholder: str) -> bytes:
+    try:
+        text = raw.decode(charset)
+    except (UnicodeError, LookupError, TypeError, ValueError):
+        return raw  # not in the charset it claims: the other readings were all there is
+    redacted = redact_text(text, keys, placeholder)
+    if redacted == text:
+        return raw
+    try:
+        return redacted.encode(charset, "replace")
+    except (UnicodeError, LookupError, TypeError, ValueError):
+        return raw
+
+
+def _charset(stored: Mapping[str, Any]) -> str | None:
+    """The charset a stored body's ``Content-Type`` declares, if it is one Python reads and
+    not UTF-8 or ASCII (the text passes read those already)."""
+    match = _CHARSET.search(_content_type(stored))
+    if match is None:
+        return None
+    try:
+        info = codecs.lookup(match.group(1))
+    except LookupError:
+        return None
+    if info.name in ("utf-8", "ascii") or not getattr(info, "_is_text_encoding", True):
+        return None
+    return info.name
+
+
+_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:+-]{1,40})""", re.IGNORECASE)
+
+
+def _content_type(stored: Mapping[str, Any]) -> str:
+    headers = stored.get("headers")
+    if not isinstance(headers, Mapping):
+        return ""
+    value = next((v for k, v in headers.items() if str(k).lower() == "content-type"), "")
+    return str(value).lower()
+
+
+def _in_charset(
+    stored: dict[str, Any], charset: str, keys: frozenset[str], placeholder: str
+) -> dict[str, Any]:
+    """A text body (UTF-8 bytes by the codec) whose declared charset is another one (UTF-7's
+    bytes are ASCII): read in that charset too, and kept as text if it still is UTF-8."""
+    raw = stored["text"].encode("utf-8")
+    scrubbed = _redact_charset(raw, charset, keys, placeholder)
+    if scrubbed == raw:
+        return stored
+    out = {k: v for k, v in stored.items() if k != "text"}
+    try:
+        out["text"] = scrubbed.decode("utf-8")
+    except UnicodeDecodeError:
+        out["base64"] = base64.b64encode(scrubbed).decode("ascii")
+    return out
+
+
+def _basic_password(value: str) -> list[str]:
+    """The password of a ``Basic`` authorization (OAuth2's client secret, RFC 6749 section
+    2.3.1), to be scrubbed wherever else it shows."""
+    scheme, _, encoded = value.strip().partition(" ")
+    if scheme.lower() != "basic":
+        return []
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return []
+    _user, colon, password = decoded.partition(":")
+    return [unquote_plus(password), decoded] if colon and password else []
 
 
 def _gunzip(raw: bytes) -> bytes | None:
@@ -450,25 +610,29 @@ def _gunzip(raw: bytes) -> bytes | None:
     return out
 
 
-def _scrub_base64(text: Any, patterns: Callable[[], BytePatterns]) -> Any:
+def _scrub_base64(
+    text: Any, patterns: Callable[[], BytePatterns], redact: Callable[[bytes], bytes] | None = None
+) -> Any:
     try:
         raw = base64.b64decode(str(text).encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError):
         return text  # not base64 at all: the loader refuses such a file (see _cassette_file)
-    scrubbed = scrub_bytes(raw, patterns())
+    scrubbed = scrub_bytes(raw, patterns(), redact)
     return text if scrubbed == raw else base64.b64encode(scrubbed).decode("ascii")
 
 
-def _scrub_tagged(value: Any, patterns: Callable[[], BytePatterns]) -> Any:
+def _scrub_tagged(
+    value: Any, patterns: Callable[[], BytePatterns], redact: Callable[[bytes], bytes] | None = None
+) -> Any:
     """An XML-RPC value (see _codec's tags) with its ``$base64`` values scrubbed."""
     if isinstance(value, list):
-        return [_scrub_tagged(item, patterns) for item in value]
+        return [_scrub_tagged(item, patterns, redact) for item in value]
     if not isinstance(value, dict):
         return value
     if len(value) == 1:
         ((tag, inner),) = value.items()
         if tag == "$base64":
-            return {tag: _scrub_base64(inner, patterns)}
+            return {tag: _scrub_base64(inner, patterns, redact)}
         if tag == "$struct" and isinstance(inner, dict):  # its members are data, not tags
-            return {tag: {k: _scrub_tagged(v, patterns) for k, v in inner.items()}}
-    return {key: _scrub_tagged(item, patterns) for key, item in value.items()}
+            return {tag: {k: _scrub_tagged(v, patterns, redact) for k, v in inner.items()}}
+    return {key: _scrub_tagged(item, patterns, redact) for key, item in value.items()}

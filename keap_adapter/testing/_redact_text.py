@@ -13,6 +13,13 @@ space), JSON-escaped (``\\u00e9``) and HTML-escaped. Only a stored interaction's
 scrubbed (path, query values, header values, bodies): never the HTTP method, the XML-RPC
 method name, a status or a header name, so a secret that happens to spell one of those cannot
 break the file or make every request look alike.
+
+Keys are then looked for once more as the client's own errors look for them
+(:func:`scrub_secrets`, with ``keap_adapter._secrets.redact_text``): the escapes mixed in one
+echo, base64 of a body holding the key (a debugging proxy's dump of the raw request), and a
+string cut short in the middle of one. That pass also reads header names (a server may echo
+the key in one; names are stored lower-cased, so there any run of :data:`MIN_RUN` characters
+of a key, in any letter case, is replaced).
 """
 
 from __future__ import annotations
@@ -20,12 +27,43 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
-from .._secrets import spellings
+from .._secrets import MIN_TAIL, redact_text, spellings
 
-__all__ = ["Patterns", "compile_patterns", "scrub", "scrub_stored", "scrub_text", "spellings"]
+__all__ = [
+    "KNOWN_NAMES",
+    "MIN_RUN",
+    "Patterns",
+    "compile_patterns",
+    "scrub",
+    "scrub_name",
+    "scrub_secrets",
+    "scrub_stored",
+    "scrub_text",
+    "spellings",
+]
+
+MIN_RUN = MIN_TAIL
+"""A header name holding this many characters of a key in a row has them replaced."""
+
+KNOWN_NAMES = frozenset(
+    (
+        "x-keap-api-key",  # a key such as the fake's "fake-keap-api-key" shares its words
+        "authorization",
+        "proxy-authorization",
+        "accept",
+        "accept-encoding",
+        "content-type",
+        "location",
+        "retry-after",
+        "user-agent",
+        "www-authenticate",
+        "x-request-id",
+    )
+)
+"""Header names that are the protocol's own words, never an echo: never scrubbed."""
 
 # A value's word may start right after a percent-escape: "filter=email%3D%3Dada%40x.test".
 _WORD_BEFORE = r"(?:(?<=%[0-9A-Fa-f]{2})|(?<!\w))"
@@ -122,3 +160,79 @@ def scrub_text(text: str, secrets: Iterable[str], placeholder: str) -> str:
         escaped = json.dumps(secret, ensure_ascii=False)[1:-1]
         text = text.replace(escaped, escaped_placeholder)
     return text
+
+
+def scrub_secrets(
+    stored: Mapping[str, Any], secrets: Collection[str], placeholder: str
+) -> dict[str, Any]:
+    """A stored request or response with ``secrets`` (keys, never values) replaced as the
+    client's errors replace them (see the module docs): in its path, query values, header
+    names and values, and in every string and object key of its body."""
+    out = dict(stored)
+    if not secrets:
+        return out
+
+    def redact(text: str) -> str:
+        return redact_text(text, secrets, placeholder)
+
+    for part in ("path", "json", "text"):
+        if part in out:
+            out[part] = _map_strings(out[part], redact)
+    if "query" in out:
+        out["query"] = [[name, _map_strings(v, redact)] for name, v in out["query"]]
+    if "headers" in out:
+        out["headers"] = {
+            (k if k.lower() in KNOWN_NAMES else scrub_name(k, secrets, placeholder)): (
+                _map_strings(v, redact)
+            )
+            for k, v in out["headers"].items()
+        }
+    if "xmlrpc" in out:
+        call = dict(out["xmlrpc"])
+        for part in ("params", "result"):
+            if part in call:
+                call[part] = _map_strings(call[part], redact)
+        if isinstance(call.get("fault"), Mapping):
+            call["fault"] = _map_strings(dict(call["fault"]), redact)
+        out["xmlrpc"] = call
+    return out
+
+
+def _map_strings(value: Any, redact: Callable[[str], str]) -> Any:
+    """``value`` with ``redact`` applied to each string and object key (but the codec's
+    ``$`` tags, see _codec, and a ``$base64`` value: its bytes are scrubbed as bytes)."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        if len(value) == 1 and "$base64" in value:
+            return value
+        return {
+            (k if k.startswith("$") else redact(k)): _map_strings(v, redact)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_map_strings(item, redact) for item in value]
+    return value
+
+
+def scrub_name(name: str, secrets: Collection[str], placeholder: str) -> str:
+    """A header name with ``secrets`` replaced: every spelling, in the case written and
+    lower-cased (stored names are), then any run of :data:`MIN_RUN` or more characters of
+    one, in any letter case (a name cannot hold every character of a key, so a server
+    echoing one there drops some)."""
+    name = redact_text(name, {*secrets, *(s.lower() for s in secrets)}, placeholder)
+    keys = [s.lower() for s in secrets if len(s) >= MIN_RUN]
+    runs = {key[i : i + MIN_RUN] for key in keys for i in range(len(key) - MIN_RUN + 1)}
+    if not runs:
+        return name
+    out, start, at = [], 0, 0
+    while at <= len(name) - MIN_RUN:
+        if name[at : at + MIN_RUN].lower() not in runs:
+            at += 1
+            continue
+        end = at + MIN_RUN
+        while end < len(name) and any(name[at : end + 1].lower() in key for key in keys):
+            end += 1
+        out += [name[start:at], placeholder]
+        start = at = end
+    return "".join(out) + name[start:]

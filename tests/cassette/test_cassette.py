@@ -97,7 +97,7 @@ def record(
 def replay(path: Path, backend: BackendName, run: Run = scenario, mode: str = "none") -> Any:
     with (
         Cassette(path, mode) as cassette,
-        ka.KeapClient(backend, "a-different-key", transport=cassette.transport) as client,
+        ka.KeapClient(backend, "a-different-key-entirely", transport=cassette.transport) as client,
     ):
         result = run(client)
     assert cassette.all_played
@@ -126,7 +126,7 @@ def test_async_clients_record_and_replay_the_same_file(
 ) -> None:
     async def run(mode: str, real: httpx.MockTransport | None) -> list[Any]:
         async with Cassette(path, mode, real_transport=real) as cassette:
-            key = fake.api_key if real else "another-key"
+            key = fake.api_key if real else "another-key-entirely"
             async with ka.AsyncKeapClient(backend, key, transport=cassette.transport) as client:
                 return await async_scenario(client)
 

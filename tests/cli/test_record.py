@@ -56,7 +56,7 @@ def test_a_changed_request_fails_loudly_and_names_the_difference() -> None:
     path = FIXTURES / "contacts-rest.json"
     with (
         Cassette(path, "none") as cassette,
-        ka.KeapClient("rest", "k", transport=cassette.transport) as client,
+        ka.KeapClient("rest", "KeapAK-test-key-0001", transport=cassette.transport) as client,
         pytest.raises(CassetteMiss) as caught,
     ):
         client.contacts.create(

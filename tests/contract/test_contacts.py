@@ -188,10 +188,10 @@ def test_bad_input_sends_nothing(fake: FakeKeap, client: ka.KeapClient, sent: Se
 def test_a_wrong_key_is_an_authentication_error(
     fake: FakeKeap, backend: BackendName, transport: Sent
 ) -> None:
-    client = ka.KeapClient(backend, "wrong-key", transport=transport)
+    client = ka.KeapClient(backend, "wrong-key-0123456789", transport=transport)
     with client, pytest.raises(ka.AuthenticationError) as caught:
         client.contacts.get(1)
-    assert "wrong-key" not in str(caught.value)
+    assert "wrong-key-0123456789" not in str(caught.value)
     assert caught.value.backend == backend
 
 

@@ -168,10 +168,11 @@ def test_one_limiter_shared_by_two_clients_counts_both(backend: BackendName) -> 
 
 
 def test_limits_and_limiter_together_are_refused(backend: BackendName) -> None:
+    key = "KeapAK-test-0001"  # a Keap key is at least 16 characters
     with pytest.raises(ka.ConfigurationError, match="not both"):
-        ka.KeapClient(backend, "k", limits=Limits(), limiter=Limiter())
+        ka.KeapClient(backend, key, limits=Limits(), limiter=Limiter())
     with pytest.raises(ka.ConfigurationError, match="limits must be"):
-        ka.KeapClient(backend, "k", limits={"per_second": 5})  # type: ignore[arg-type]
+        ka.KeapClient(backend, key, limits={"per_second": 5})  # type: ignore[arg-type]
 
 
 def test_a_shared_limiter_lost_mid_request_never_costs_the_answer(backend: BackendName) -> None:

@@ -89,9 +89,7 @@ class LookupsMeet(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         response = self.fake.handle(request)
         body = request.content
-        if (request.method == "GET" and "contacts" in request.url.path) or (
-            b"findByEmail" in body
-        ):
+        if (request.method == "GET" and "contacts" in request.url.path) or (b"findByEmail" in body):
             self.met.wait()
         return response
 

@@ -230,7 +230,7 @@ def test_a_real_drip_ends_at_the_deadline(backend: BackendName, op_name: str) ->
 def test_the_matrix_covers_every_operation_and_failure() -> None:
     """Every public operation is a row: a new facade method must join the matrix."""
     client = ka.KeapClient(
-        "rest", "k", transport=httpx.MockTransport(lambda r: httpx.Response(500))
+        "rest", "KeapAK-test-key-0001", transport=httpx.MockTransport(lambda r: httpx.Response(500))
     )
     with client:
         public = {

@@ -558,7 +558,7 @@ def read_through_client(
     transport = answering(body, status, content_type, encoding)
     with ka.KeapClient(
         backend,
-        "fuzz-key",
+        "KeapAK-fuzz-test-key-0001",
         transport=transport,
         limits=None,
         sleep=lambda s: None,
@@ -665,7 +665,7 @@ def test_known_raw_exception(
     content_type = "text/xml" if backend == "xmlrpc" else "application/json"
     with ka.KeapClient(
         backend,
-        "k",
+        "KeapAK-fuzz-test-key-0001",
         transport=answering(body, status, content_type, encoding),
         limits=None,
         sleep=lambda s: None,

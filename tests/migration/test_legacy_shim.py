@@ -23,7 +23,7 @@ from keap_adapter.legacy import ServerProxy
 from keap_adapter.migration._methods import METHODS
 from keap_adapter.testing import FakeKeap
 
-KEY = "fake-keap-key"
+KEY = "fake-keap-key-0001"  # a Keap key is at least 16 characters
 LEGACY_KEY = "old-key-argument"
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
 Fault = xmlrpc.client.Fault
@@ -564,12 +564,12 @@ def test_missing_records_fault_record_not_found(proxy: Any) -> None:
 
 @pytest.mark.parametrize("backend", ["rest", "xmlrpc"])
 def test_a_rejected_key_faults_invalid_key(fake: FakeKeap, backend: ka.BackendName) -> None:
-    with ka.KeapClient(backend, "wrong-key", transport=fake.transport) as client:
+    with ka.KeapClient(backend, "wrong-key-0123456789", transport=fake.transport) as client:
         found = fault_of(ServerProxy(client).ContactService.load, KEY, 1, ["Id"])
 
     assert found.faultCode == 2
     assert found.faultString.startswith("[InvalidKey]")
-    assert "wrong-key" not in found.faultString
+    assert "wrong-key-0123456789" not in found.faultString
 
 
 def test_a_server_failure_is_a_protocol_error_as_the_stdlib_raises(

@@ -202,9 +202,11 @@ def test_the_client_keeps_no_cookies_and_sends_none() -> None:
         return httpx.Response(200, json=body, headers={"Set-Cookie": "lb=abc; Path=/"})
 
     for make in (ka.KeapClient, ka.AsyncKeapClient):
-        client = make("rest", "k", transport=httpx.MockTransport(answer))
+        client = make("rest", "KeapAK-test-key-0001", transport=httpx.MockTransport(answer))
         assert list(client._http.cookies.jar) == []
-    with ka.KeapClient("rest", "k", transport=httpx.MockTransport(answer)) as client:
+    with ka.KeapClient(
+        "rest", "KeapAK-test-key-0001", transport=httpx.MockTransport(answer)
+    ) as client:
         client.tags.get(3)
         client.tags.get(3)
         assert list(client._http.cookies.jar) == []

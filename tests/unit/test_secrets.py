@@ -234,7 +234,7 @@ def test_a_key_that_is_not_text_is_refused(key: object) -> None:
 @pytest.mark.parametrize(
     "key",
     [
-        'a&b<c>"d',
+        'a&b<c>"d' * 2,  # at least 16 characters (a shorter key is refused)
         KEY,
         "".join(c for c in string.printable if not c.isspace()),  # every printable character
     ],

@@ -191,7 +191,9 @@ def test_bad_input_is_refused_before_sending(call: Any, message: str) -> None:
         return httpx.Response(500)
 
     for backend in ("rest", "xmlrpc"):
-        client = ka.KeapClient(backend, "k", transport=httpx.MockTransport(record))
+        client = ka.KeapClient(
+            backend, "KeapAK-test-key-0001", transport=httpx.MockTransport(record)
+        )
         with pytest.raises(ValueError, match=message):
             call(client)
     assert sent_requests == []

@@ -16,7 +16,7 @@ def test_client_options_are_spelt_out(cls: type) -> None:
     params = inspect.signature(cls).parameters.values()
     assert not [p for p in params if p.kind is inspect.Parameter.VAR_KEYWORD]
     with pytest.raises(TypeError, match="timout"):
-        cls("rest", "k", timout=3)
+        cls("rest", "KeapAK-test-key-0001", timout=3)
 
 
 def test_both_clients_take_the_same_options() -> None:
@@ -57,4 +57,4 @@ def test_a_misspelt_option_or_match_fails_type_checking(tmp_path: Path) -> None:
 )
 def test_option_types_are_checked_before_anything_is_sent(options: dict[str, object]) -> None:
     with pytest.raises(ka.ConfigurationError):
-        ka.KeapClient("rest", "k", **options)  # type: ignore[arg-type]
+        ka.KeapClient("rest", "KeapAK-test-key-0001", **options)  # type: ignore[arg-type]
