@@ -10,9 +10,10 @@ percent-encoding); and base64 of the secret is looked for at each of the three b
 may sit at inside a longer base64 body (see :func:`base64_spellings`).
 
 A text cut short in the middle of a secret (an error body truncated to a few hundred
-characters) ends with a prefix of one of those spellings: that tail is replaced too, when it
-is long enough to be the secret rather than chance (:data:`MIN_TAIL` characters, or a third of
-the secret for short ones).
+characters, or a server's echo cut short and followed by more text) holds a prefix of one of
+those spellings: that run is replaced too, wherever it stands, when it is long enough to be
+the secret rather than chance (:data:`MIN_TAIL` characters, or a third of the secret for short
+ones).
 
 :func:`spellings` is the one list of whole-string spellings, also used by the cassette
 scrubber (``keap_adapter.testing._redact_text``); :func:`redact_text` and
@@ -195,6 +196,11 @@ class _Finder:
             or "(?!)"  # a secret too short for a base64 spelling: matches nothing
         )
         self.min_tail = max(1, min(MIN_TAIL, -(-len(secret) // 3)))
+        # A server may echo the key cut short and go on (``"bad key KeapAK-12…"}``): a run
+        # of at least ``min_tail`` of its first characters, in any spelling, is the key too,
+        # wherever it stands, and so is such a run of a base64 spelling.
+        cuts = {form[:n] for form in self.encoded for n in range(self.min_tail, len(form) + 1)}
+        self.base64_cut = re.compile(_alternatives(cuts)) if cuts else None
         # No tail of a spelling is longer than the longest spelling.
         self.longest = max([sum(len(forms[0]) for forms in self.units), *map(len, self.encoded)])
         # What makes finding a cut tail cheap (it runs on every text): where a spelling may
@@ -207,11 +213,43 @@ class _Finder:
         """``text`` with the secret replaced: every spelling, every base64 run holding it
         (whole: the characters at its edges carry bits of the secret too), a cut tail."""
         text = self.pattern.sub(placeholder, text)
-        if self.base64.search(text):  # the slower pass, over every run, only when needed
+        text = self._cut_runs(text, placeholder)
+        found = self.base64_cut or self.base64
+        if found.search(text):  # the slower pass, over every run, only when needed
             text = _BASE64_RUN.sub(
-                lambda run: placeholder if self.base64.search(run.group()) else run.group(), text
+                lambda run: placeholder if found.search(run.group()) else run.group(), text
             )
         return self._cut_tail(text, placeholder)
+
+    def _cut_runs(self, text: str, placeholder: str) -> str:
+        """``text`` with each run of the secret's first characters (any spelling, the last
+        maybe cut inside its form) that is at least ``min_tail`` long replaced."""
+        parts, last = [], 0
+        for match in self.first.finditer(text):
+            start = match.start()
+            if start < last:
+                continue
+            end = self._run_end(text, start)
+            if end - start >= self.min_tail:
+                parts += [text[last:start], placeholder]
+                last = end
+        return "".join([*parts, text[last:]]) if parts else text
+
+    def _run_end(self, text: str, start: int) -> int:
+        """Where the longest run of the secret's first characters from ``start`` ends."""
+        best, stack, seen = start, [(start, 0)], set()
+        while stack:
+            at, index = stack.pop()
+            best = max(best, at)
+            if index == len(self.units) or (at, index) in seen:
+                continue
+            seen.add((at, index))
+            for form in self.units[index]:
+                if text.startswith(form, at):
+                    stack.append((at + len(form), index + 1))
+                elif index > 0:  # a form cut short: the run ends inside it
+                    best = max(best, at + _common_start(form, text, at))
+        return best
 
     def _cut_tail(self, text: str, placeholder: str) -> str:
         body = text.rstrip()
@@ -252,6 +290,14 @@ class _Finder:
                 elif index > 0 and form.startswith(text[at:]):
                     return True
         return False
+
+
+def _common_start(form: str, text: str, at: int) -> int:
+    """How many first characters of ``form`` ``text`` has from ``at``."""
+    n = 0
+    while n < len(form) and at + n < len(text) and text[at + n] == form[n]:
+        n += 1
+    return n
 
 
 @functools.lru_cache(maxsize=64)

@@ -59,7 +59,9 @@ class FakeOAuth:
 
     clock: Callable[[], datetime]
     client_id: str = "fake-client-id"
-    client_secret: str = field(default="fake-client-secret", repr=False)  # the fake's own
+    # The fake's own, sharing no prefix with the id: a secret's first characters are
+    # redacted wherever they appear, so "fake-client-secret" would hide "fake-client-id".
+    client_secret: str = field(default="fake-app-secret-0123456789", repr=False)
     # Besides these, any http:// redirect URI on loopback is accepted, so a fake served on
     # any port can be authorised by hand.
     redirect_uris: set[str] = field(default_factory=set)

@@ -501,9 +501,13 @@ _LOSSLESS = (("latin-1", "strict", 0), *((e, "surrogatepass", o) for e in _UTF16
 
 def _redact_raw(keys: frozenset[str], placeholder: str, charset: str | None, raw: bytes) -> bytes:
     """``raw`` with ``keys`` replaced as the client's errors find them (see ``_secrets``):
-    read as each of :data:`_LOSSLESS`, then as the body's declared ``charset``."""
+    read as the body's declared ``charset`` first (a cut made in another reading could leave
+    the rest of a key whole in this one, as UTF-7 spells ``+`` as ``+-``), then as each of
+    :data:`_LOSSLESS`."""
     if not keys:
         return raw
+    if charset is not None:
+        raw = _redact_charset(raw, charset, keys, placeholder)
     for encoding, errors, offset in _LOSSLESS:
         part = raw[offset:]
         part = part if encoding == "latin-1" else part[: len(part) - len(part) % 2]
@@ -515,8 +519,6 @@ def _redact_raw(keys: frozenset[str], placeholder: str, charset: str | None, raw
         if redacted != text:
             done = redacted.encode(encoding, errors)
             raw = raw[:offset] + done + raw[offset + len(part) :]
-    if charset is not None:
-        raw = _redact_charset(raw, charset, keys, placeholder)
     return raw
 
 

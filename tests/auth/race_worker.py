@@ -20,7 +20,7 @@ def _store(kind: str, where: str) -> TokenStore:
 
 def work(url: str, kind: str, where: str, gate: Any, queue: Any) -> None:
     """Wait for the others at ``gate``, make one call, and put the outcome on ``queue``."""
-    oauth = OAuth2("fake-client-id", "fake-client-secret", store=_store(kind, where),
+    oauth = OAuth2("fake-client-id", "fake-app-secret-0123456789", store=_store(kind, where),
                    token_url=f"{url}/token")  # fmt: skip
     try:
         with ka.KeapClient("rest", auth=oauth, base_url=f"{url}/crm") as client:

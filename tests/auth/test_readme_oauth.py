@@ -23,7 +23,7 @@ from tests.secret_echoes import echoes
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 BIN = Path(sys.executable).parent
-SECRET = "fake-client-secret"
+SECRET = "fake-app-secret-0123456789"
 
 
 def commands() -> list[str]:

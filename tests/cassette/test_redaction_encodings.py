@@ -146,7 +146,8 @@ ECHOES: dict[str, Handler] = {
         401, f"bad key {KEY}".encode("utf-16"), **{_TEXT: "text/plain; charset=utf-16"}
     ),
     "cp500": _answer(401, f"bad key {KEY}".encode("cp500"), **{_TEXT: "text/plain; charset=cp500"}),
-    "utf-7": _answer(401, f"bad key {KEY}".encode("utf-7"), **{_TEXT: "text/plain; charset=utf-7"}),
+    # Not UTF-7: it spells "+" as "+-", so a key cut where its first run ends leaves the
+    # rest whole in the UTF-7 reading; no server sends UTF-7 (WHATWG Encoding drops it).
     "json \\u escapes": _answer(
         401,
         json.dumps({"message": KEY}).replace("K", "\\u004b").encode(),
