@@ -12,7 +12,7 @@ import html
 import json
 import re
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from urllib.parse import quote, quote_plus
 
 # Printable ASCII, as a header carries it, with every character the escapes disagree on:
@@ -92,3 +92,19 @@ def assert_error_hides(error: BaseException, key: str = KEY) -> None:
     """No part of ``error`` a user or a log sees holds a spelling of ``key``."""
     for text in texts_of(error):
         assert_hidden(text, key)
+
+
+def chain(error: BaseException) -> Iterator[BaseException]:
+    """``error`` and every exception a printed traceback shows chained to it: its
+    ``__cause__``, and its ``__context__`` unless suppressed (``raise ... from None``)."""
+    todo: list[BaseException | None] = [error]
+    seen: set[int] = set()
+    while todo:
+        link = todo.pop()
+        if link is None or id(link) in seen:
+            continue
+        seen.add(id(link))
+        yield link
+        todo.append(link.__cause__)
+        if not link.__suppress_context__:
+            todo.append(link.__context__)

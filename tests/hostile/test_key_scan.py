@@ -83,7 +83,7 @@ from tests.hostile.faults import (
     _Pieces,
     build_world,
 )
-from tests.secret_echoes import KEY, base64_region, echo, echoes
+from tests.secret_echoes import KEY, base64_region, chain, echo, echoes
 
 LEGACY_URL = "https://api.infusionsoft.com/crm/xmlrpc/v1"  # the key goes in the XML body
 # A wire: the backend, the XML-RPC URL it is given (None: the key travels as a header), and
@@ -190,22 +190,6 @@ def report(hits: Sequence[Hit], limit: int = 40) -> str:
 # ------------------------------------------------------------------- what is looked at
 
 
-def _chain(error: BaseException) -> Iterator[BaseException]:
-    """``error`` and every exception a printed traceback shows chained to it: its
-    ``__cause__``, and its ``__context__`` unless suppressed (``raise ... from None``)."""
-    todo: list[BaseException | None] = [error]
-    seen: set[int] = set()
-    while todo:
-        link = todo.pop()
-        if link is None or id(link) in seen:
-            continue
-        seen.add(id(link))
-        yield link
-        todo.append(link.__cause__)
-        if not link.__suppress_context__:
-            todo.append(link.__context__)
-
-
 def error_texts(where: str, error: BaseException) -> Iterator[tuple[str, str]]:
     """What a user or a log sees of ``error``: str, repr, args, the printed traceback (the
     whole chain), each chained exception's str and repr, and the attributes keap_adapter's
@@ -218,7 +202,7 @@ def error_texts(where: str, error: BaseException) -> Iterator[tuple[str, str]]:
     yield f"{where} repr", repr(error)
     yield f"{where} args", repr(error.args)
     yield f"{where} traceback", "".join(traceback.format_exception(error))
-    for depth, link in enumerate(_chain(error)):
+    for depth, link in enumerate(chain(error)):
         if depth:
             yield f"{where} chain[{depth}] str", str(link)
             yield f"{where} chain[{depth}] repr", repr(link)

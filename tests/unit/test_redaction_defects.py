@@ -26,7 +26,7 @@ import logging
 import time
 import traceback
 import xmlrpc.client
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ from keap_adapter.auth import FileTokenStore, OAuth2
 from keap_adapter.auth._tokens import tokens_from_answer, utc_now
 from keap_adapter.testing import FakeKeap
 from tests.hostile.drip import dripping
-from tests.secret_echoes import KEY, assert_error_hides, assert_hidden, echoes
+from tests.secret_echoes import KEY, assert_error_hides, assert_hidden, chain, echoes
 
 BACKENDS: tuple[ka.BackendName, ...] = ("rest", "xmlrpc")
 MODES = ("sync", "async")
@@ -95,21 +95,6 @@ def outcome(
         return asyncio.run(main())
     except Exception as exc:  # the exception is what is looked at
         return exc
-
-
-def chain(error: BaseException) -> Iterator[BaseException]:
-    """``error`` and every exception a printed traceback shows with it."""
-    todo: list[BaseException | None] = [error]
-    seen: set[int] = set()
-    while todo:
-        link = todo.pop()
-        if link is None or id(link) in seen:
-            continue
-        seen.add(id(link))
-        yield link
-        todo.append(link.__cause__)
-        if not link.__suppress_context__:
-            todo.append(link.__context__)
 
 
 def shown(error: BaseException) -> list[str]:
