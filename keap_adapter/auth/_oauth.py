@@ -45,6 +45,7 @@ ROLLOVER_AFTER = timedelta(days=30)
 REFRESH_TOKEN_LIFETIME = timedelta(days=45)
 TOKEN_FILE = "keap-tokens.json"  # noqa: S105 - a file name: where from_env keeps tokens
 _MAX_ANSWER = 64 * 1024  # a token answer is a few hundred bytes
+_REMEMBERED = 8  # tokens kept for redaction: the last four grants
 
 
 class OAuth2:
@@ -85,7 +86,9 @@ class OAuth2:
         self._lock = threading.Lock()
         self._tokens: Tokens | None = None
         self._unsaved: Tokens | None = None  # granted, but the store refused them
-        self._seen: set[str] = set()  # every token this object held: redacted wherever shown
+        # The tokens held lately, redacted wherever shown. Bounded: only tokens this process
+        # sends can come back in an answer, and every secret costs each redaction a pass.
+        self._seen: dict[str, None] = {}
         # Each refresh attempt bumps the generation; whoever queued behind a failed one gets
         # its error instead of spending another request on the same refusal.
         self._generation = 0
@@ -196,7 +199,7 @@ class OAuth2:
 
     def secrets(self) -> tuple[str, ...]:
         """What errors and logs must never show: the client secret and every token held."""
-        return (self._secret, *sorted(self._seen))
+        return (self._secret, *self._seen)
 
     def close(self) -> None:
         """Close the connection pool used for token requests."""
@@ -209,6 +212,13 @@ class OAuth2:
         self.close()
 
     # ------------------------------------------------------------------ inside
+
+    def _remember(self, tokens: Tokens) -> None:
+        for token in (tokens.access_token, tokens.refresh_token):
+            self._seen.pop(token, None)
+            self._seen[token] = None
+        while len(self._seen) > _REMEMBERED:
+            del self._seen[next(iter(self._seen))]
 
     def _fresh(self, tokens: Tokens) -> bool:
         now = self.clock()
@@ -236,7 +246,7 @@ class OAuth2:
             raise AuthenticationError(
                 f"no tokens stored yet: {_protocol.REAUTHORISE}", operation=operation
             )
-        self._seen.update((tokens.access_token, tokens.refresh_token))
+        self._remember(tokens)
         return tokens
 
     def _refresh(self, stored: Tokens, *, must_save: bool = False) -> Tokens:
@@ -260,7 +270,7 @@ class OAuth2:
 
     def _keep(self, tokens: Tokens, *, must_save: bool) -> None:
         """Use tokens Keap just granted (the old refresh token is dead), and save them."""
-        self._seen.update((tokens.access_token, tokens.refresh_token))
+        self._remember(tokens)
         self._tokens = tokens  # first: whatever the store does, this process goes on
         self._save(tokens, must_save=must_save)
 
@@ -285,7 +295,7 @@ class OAuth2:
 
     def _hold(self, tokens: Tokens) -> None:
         """Use tokens read from the store (another process saved them)."""
-        self._seen.update((tokens.access_token, tokens.refresh_token))
+        self._remember(tokens)
         self._tokens = tokens
 
     def _ask(self, request: httpx.Request, operation: str, *also_secret: str) -> Tokens:

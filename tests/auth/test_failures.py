@@ -155,3 +155,18 @@ def test_a_failed_save_is_logged_without_secrets(
     with mock.patch.object(FileTokenStore, "save", side_effect=OSError(28, "full")):
         oauth.access_token()
     assert [s for s in oauth.secrets() if s in caplog.text] == []
+
+
+def test_the_secrets_to_redact_stay_few_and_hold_the_current_tokens(
+    keap: FakeKeap, tmp_path: Path
+) -> None:
+    path = tmp_path / "t.json"
+    FileTokenStore(path).save(expired(keap))
+    oauth = app(keap, path)
+    for _ in range(12):  # a year of monthly refreshes in one process
+        oauth.refresh()
+    current = FileTokenStore(path).load()
+    assert current is not None
+    secrets = oauth.secrets()
+    assert len(secrets) <= 9
+    assert {keap.oauth.client_secret, current.access_token, current.refresh_token} <= set(secrets)
