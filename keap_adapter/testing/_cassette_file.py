@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..backends._xmlrpc_wire import XmlRpcFault, loads_response
-from ._codec import build_response, from_jsonable
+from ._codec import build_response, from_jsonable, text_or_base64
 from ._matching import request_key
 from ._redact import read_entry
 
@@ -388,11 +388,7 @@ def storable(stored: dict[str, Any], content: bytes) -> dict[str, Any]:
     if "json" not in stored or (within_depth(body, BODY_DEPTH) and _finite(body)):
         return stored
     out = {key: value for key, value in stored.items() if key != "json"}
-    try:
-        out["text"] = content.decode("utf-8")
-    except UnicodeDecodeError:
-        out["base64"] = base64.b64encode(content).decode("ascii")
-    return out
+    return {**out, **text_or_base64(content)}
 
 
 def _finite(value: Any) -> bool:

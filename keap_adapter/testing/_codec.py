@@ -156,6 +156,11 @@ def _plain_body(content: bytes, content_type: str) -> dict[str, Any]:
             return {"json": json.loads(content)}
         except ValueError:
             pass
+    return text_or_base64(content)
+
+
+def text_or_base64(content: bytes) -> dict[str, str]:
+    """A stored body: ``{"text": ...}`` if it is UTF-8, else ``{"base64": ...}``."""
     try:
         return {"text": content.decode("utf-8")}
     except UnicodeDecodeError:

@@ -45,6 +45,7 @@ from urllib.parse import unquote_plus
 
 from .._config import KEY_PLACEHOLDER
 from .._secrets import redact_text
+from ._codec import text_or_base64
 from ._redact_text import compile_patterns, scrub_secrets, scrub_stored, scrub_text, spellings
 
 __all__ = [
@@ -572,11 +573,7 @@ def _in_charset(
     if scrubbed == raw:
         return stored
     out = {k: v for k, v in stored.items() if k != "text"}
-    try:
-        out["text"] = scrubbed.decode("utf-8")
-    except UnicodeDecodeError:
-        out["base64"] = base64.b64encode(scrubbed).decode("ascii")
-    return out
+    return {**out, **text_or_base64(scrubbed)}
 
 
 def _basic_password(value: str) -> list[str]:
